@@ -1,0 +1,30 @@
+"""`partnerhub token create EMAIL [--name NAME]`: print a new API token (shown once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from partnerhub.accounts.models import User
+from partnerhub.accounts.services import token_create
+
+
+class Command(BaseCommand):
+    help = "Create an API token for a partner person and print it (it is stored hashed)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="create a token")
+        create.add_argument("email")
+        create.add_argument("--name", default="")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        email = options["email"].strip().lower()
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            raise CommandError(f"email: no person with the e-mail {email!r}")
+        if not user.is_active:
+            raise CommandError(f"email: {email!r} is deactivated")
+        _token, raw = token_create(user=user, name=options["name"] or "cli")
+        self.stdout.write(raw)

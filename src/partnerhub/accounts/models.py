@@ -1,0 +1,117 @@
+"""Partners (tenants), the people who sign in, and their API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from partnerhub.core.choices import Role
+
+
+class Partner(models.Model):
+    """A partner organization: the tenant every other record hangs from."""
+
+    ext_id = models.CharField(_("id"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    country = models.CharField(_("country"), max_length=2, blank=True, default="")
+    # The first-time set-up of the partner's own organization (rules.md, Orders and set-up).
+    org_setup_at = models.DateTimeField(null=True, blank=True)
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    terms_accepted_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    """Creates people keyed by e-mail."""
+
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """Create a person with a hashed password (unusable when none is given)."""
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """The platform operator: Django admin only, no partner."""
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: a partner's person with one role, or a platform operator."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True, default="")
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.CASCADE, related_name="people"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.USER)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Platform operator (Django admin); never part of a partner's world.
+    is_staff = models.BooleanField(_("platform operator"), default=False)
+    # The Partner Helpdesk team: a staff role of the operator, not a partner role.
+    is_helpdesk = models.BooleanField(_("helpdesk team"), default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        indexes = [models.Index(fields=["partner", "role"])]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class ApiToken(models.Model):
+    """A personal API token; only its SHA-256 is stored, the token itself is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True, default="")
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @staticmethod
+    def new_raw() -> str:
+        return "ph_" + secrets.token_urlsafe(32)

@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from partnerhub.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", views.StyledPasswordChangeView.as_view(), name="password_change"),
+    path("password/reset/", views.StyledPasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/done/", views.password_reset_done, name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.StyledPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token_revoke"),
+]

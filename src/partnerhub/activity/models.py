@@ -1,0 +1,148 @@
+"""What customers' users do: meetings, calls and call queues, and the daily usage derived from them.
+
+Calls and meetings are the largest tables (millions of rows): integer keys, the source id under a
+unique index, a stored `week` (the Sunday that starts the call's week) for weekly rollups.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Endpoint(models.TextChoices):
+    WEBEX_APP_DESKTOP = "webex_app_desktop", _("Webex App (desktop)")
+    WEBEX_APP_MOBILE = "webex_app_mobile", _("Webex App (mobile)")
+    WEBEX_APP_WEB = "webex_app_web", _("Webex App (web)")
+    IP_PHONE = "ip_phone", _("IP phone")
+    ROOM_DEVICE = "room_device", _("Room device")
+    ANALOG_ADAPTER = "analog_adapter", _("Analog adapter")
+    THIRD_PARTY = "third_party", _("Third-party device")
+
+
+class CallType(models.TextChoices):
+    WEBEX_CALLING = "webex_calling", _("Webex Calling")
+    CALL_ON_WEBEX = "call_on_webex", _("Call on Webex")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("Inbound")
+    OUTBOUND = "outbound", _("Outbound")
+    INTERNAL = "internal", _("Internal")
+
+
+class QueueOutcome(models.TextChoices):
+    ANSWERED = "answered", _("Answered")
+    OVERFLOW = "overflow", _("Overflow")
+    ABANDONED = "abandoned", _("Abandoned")
+    VOICEMAIL = "voicemail", _("Voicemail")
+
+
+# Call features are stored as a bit mask so one pass can count every feature.
+FEATURES: tuple[str, ...] = (
+    "call_queue",
+    "hunt_group",
+    "auto_attendant",
+    "transfer",
+    "call_park",
+    "call_pickup",
+    "voicemail",
+    "conference",
+    "call_recording",
+)
+FEATURE_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(FEATURES)}
+
+
+def features_to_mask(names: list[str]) -> int:
+    """Bit mask of a list of feature names."""
+    mask = 0
+    for name in names:
+        mask |= FEATURE_BITS[name]
+    return mask
+
+
+def mask_to_features(mask: int) -> list[str]:
+    """Feature names of a bit mask."""
+    return [name for name, bit in FEATURE_BITS.items() if mask & bit]
+
+
+class CallQueue(models.Model):
+    """A Webex Calling call queue; a customer with one has the call-queue feature."""
+
+    ext_id = models.CharField(_("id"), max_length=64, unique=True)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="call_queues"
+    )
+    name = models.CharField(_("name"), max_length=200)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Call(models.Model):
+    """One call made or received by a customer user."""
+
+    ext_id = models.CharField(max_length=64, unique=True)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("customers.CustomerUser", on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    week = models.DateField()
+    duration_s = models.FloatField()
+    endpoint = models.CharField(max_length=20, choices=Endpoint.choices)
+    call_type = models.CharField(max_length=16, choices=CallType.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    mos = models.FloatField(null=True)
+    jitter_ms = models.FloatField(null=True)
+    loss_pct = models.FloatField(null=True)
+    latency_ms = models.FloatField(null=True)
+    features = models.IntegerField(default=0)
+    queue = models.ForeignKey(CallQueue, null=True, on_delete=models.SET_NULL, related_name="+")
+    queue_wait_s = models.FloatField(null=True)
+    queue_outcome = models.CharField(max_length=10, choices=QueueOutcome.choices, null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["week", "customer"]),
+            models.Index(fields=["user", "start"]),
+        ]
+
+
+class Meeting(models.Model):
+    """A meeting hosted by a customer user."""
+
+    ext_id = models.CharField(max_length=64, unique=True)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    host = models.ForeignKey("customers.CustomerUser", on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    duration_s = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "start"])]
+
+
+class MeetingParticipant(models.Model):
+    """A customer user who took part in a meeting (the host is not repeated here)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey("customers.CustomerUser", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="uniq_meeting_participant")
+        ]
+
+
+class UsageDay(models.Model):
+    """A day on which a customer user used a product (rules.md "used"): derived by the loader.
+
+    used7/used90 become an EXISTS over a narrow index instead of a scan of calls and meetings.
+    """
+
+    user = models.ForeignKey("customers.CustomerUser", on_delete=models.CASCADE, related_name="+")
+    product = models.CharField(max_length=32)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "product", "day"], name="uniq_usage_day")
+        ]

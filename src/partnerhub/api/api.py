@@ -1,0 +1,120 @@
+"""The REST API (`/api/v1`): one NinjaAPI, session and token auth, errors as `{"detail": …}`.
+
+Each domain app contributes `router` from its own `api.py`; paths are those of api.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from partnerhub.accounts.services import token_authenticate
+from partnerhub.core.clock import AsOfError
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer TOKEN`: the token acts as its person."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class InputError(Exception):
+    """Invalid input: answered 422 with the field and the reason."""
+
+    def __init__(self, detail: Any) -> None:
+        super().__init__(str(detail))
+        self.detail = detail
+
+
+api = NinjaAPI(
+    title="Partner Hub API",
+    version="1",
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or _("Not found.")}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": str(exc) or _("Your role does not allow this.")}, status=403
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": _("Authentication required: send Authorization: Bearer TOKEN.")}, status=401
+    )
+
+
+@api.exception_handler(AsOfError)
+def _bad_as_of(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": [{"loc": ["query", "as_of"], "msg": str(exc)}]}, status=422)
+
+
+@api.exception_handler(InputError)
+def _bad_input(request: HttpRequest, exc: InputError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.detail}, status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        detail: Any = [
+            {"loc": ["body", field], "msg": " ".join(str(m) for m in msgs)}
+            for field, msgs in exc.message_dict.items()
+        ]
+    else:
+        detail = [{"loc": ["body"], "msg": " ".join(exc.messages)}]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(NinjaValidationError)
+def _ninja_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+# The apps whose `api.py` defines a `router`; mounted in this order.
+ROUTER_MODULES = [
+    "partnerhub.accounts.api",
+    "partnerhub.customers.api",
+    "partnerhub.tags.api",
+    "partnerhub.trials.api",
+    "partnerhub.subscriptions.api",
+    "partnerhub.orgs.api",
+    "partnerhub.ingest.api",
+    "partnerhub.analytics.api",
+    "partnerhub.calling.api",
+    "partnerhub.resources.api",
+    "partnerhub.helpdesk.api",
+    "partnerhub.core.api",
+]
+for _module in ROUTER_MODULES:
+    if importlib.util.find_spec(_module) is not None:
+        api.add_router("", importlib.import_module(_module).router)

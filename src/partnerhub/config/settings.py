@@ -1,0 +1,216 @@
+"""Partner Hub settings: one module, everything configurable comes from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+REPO_ROOT = PACKAGE_DIR.parent.parent
+DATA_DIR = Path(os.environ.get("PARTNERHUB_DATA_DIR", REPO_ROOT / "var")).resolve()
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = _flag("DEBUG")
+TESTING = _flag("PARTNERHUB_TESTING")
+# A development key is generated into the data directory so no secret lives in the repository.
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    key_file = DATA_DIR / "secret_key"
+    try:
+        SECRET_KEY = key_file.read_text().strip()
+    except FileNotFoundError:
+        import secrets
+
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        SECRET_KEY = secrets.token_urlsafe(50)
+        key_file.write_text(SECRET_KEY)
+        key_file.chmod(0o600)
+
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+
+# Business settings (rules.md, metrics.md); the as-of date is read only by partnerhub.core.clock.
+PARTNERHUB_TODAY = os.environ.get("PARTNERHUB_TODAY") or None
+EXPIRING_SOON_DAYS = int(os.environ.get("EXPIRING_SOON_DAYS", "30"))
+NO_RECENT_ACTIVITY_DAYS = int(os.environ.get("NO_RECENT_ACTIVITY_DAYS", "30"))
+TRIAL_DEFAULT_DAYS = int(os.environ.get("TRIAL_DEFAULT_DAYS", "90"))
+LOW_ASSIGNMENT_FACTOR = float(os.environ.get("LOW_ASSIGNMENT_FACTOR", "0.5"))
+POOR_LOSS_PCT = float(os.environ.get("POOR_LOSS_PCT", "5"))
+POOR_JITTER_MS = float(os.environ.get("POOR_JITTER_MS", "150"))
+POOR_LATENCY_MS = float(os.environ.get("POOR_LATENCY_MS", "400"))
+POOR_MOS = float(os.environ.get("POOR_MOS", "3.0"))
+HELPDESK_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "partnerhub.core.apps.Config",
+    "partnerhub.accounts.apps.Config",
+    "partnerhub.customers.apps.Config",
+    "partnerhub.subscriptions.apps.Config",
+    "partnerhub.tags.apps.Config",
+    "partnerhub.activity.apps.Config",
+    "partnerhub.trials.apps.Config",
+    "partnerhub.orgs.apps.Config",
+    "partnerhub.ingest.apps.Config",
+    "partnerhub.analytics.apps.Config",
+    "partnerhub.calling.apps.Config",
+    "partnerhub.resources.apps.Config",
+    "partnerhub.helpdesk.apps.Config",
+    "partnerhub.api.apps.Config",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "partnerhub.core.middleware.DatabaseUnavailableMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "partnerhub.core.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "partnerhub.config.urls"
+WSGI_APPLICATION = "partnerhub.config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "customers:list"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "partnerhub.core.context_processors.shell",
+            ],
+        },
+    }
+]
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{DATA_DIR / 'partnerhub.sqlite3'}", conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "PRAGMA busy_timeout=20000; PRAGMA cache_size=-65536;",
+        "transaction_mode": "IMMEDIATE",
+    }
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("TEST", {})
+    if os.environ.get("PARTNERHUB_TEST_DB"):
+        DATABASES["default"]["TEST"]["NAME"] = os.environ["PARTNERHUB_TEST_DB"]
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Background and scheduled work through Django's tasks API: the embedded default runs tasks in
+# the process that enqueues them; `TASKS_BACKEND=database` queues them for `partnerhub db_worker`.
+_tasks_backend = os.environ.get("TASKS_BACKEND", "immediate")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[_tasks_backend]
+    }
+}
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("pl", _("Polish"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [
+    ("vendor/tabler", REPO_ROOT / "node_modules/@tabler/core/dist"),
+    ("vendor/tabler-icons", REPO_ROOT / "node_modules/@tabler/icons-webfont/dist"),
+    ("vendor/htmx", REPO_ROOT / "node_modules/htmx.org/dist"),
+    ("vendor/apexcharts", REPO_ROOT / "node_modules/apexcharts/dist"),
+]
+STATICFILES_DIRS = [d for d in STATICFILES_DIRS if Path(d[1]).exists()]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "uploads"  # outside the web root; served only through views
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Partner Hub <no-reply@partnerhub.local>")
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG and _flag("PARTNERHUB_HTTPS"):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+NINJA_PAGINATION_PER_PAGE = 50
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,66 @@
+"""The one clock: every business date ("today", windows, weeks) comes from here.
+
+`PARTNERHUB_TODAY` fixes the as-of date for demos and tests; an API request may override it with
+`?as_of=YYYY-MM-DD`. Event timestamps (audit rows, created) may still use `timezone.now()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+
+class AsOfError(ValueError):
+    """An `as_of` value that is not a YYYY-MM-DD date."""
+
+
+def parse_date(value: str, *, field: str = "as_of") -> dt.date:
+    """Parse a YYYY-MM-DD date, naming the field in the error."""
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise AsOfError(_("%(field)s: expected a date as YYYY-MM-DD, got %(value)r")
+                        % {"field": field, "value": value}) from exc
+
+
+def today() -> dt.date:
+    """The as-of date D: `PARTNERHUB_TODAY` when set, else the real UTC date."""
+    fixed = getattr(settings, "PARTNERHUB_TODAY", None)
+    if fixed:
+        return parse_date(fixed, field="PARTNERHUB_TODAY")
+    return timezone.now().astimezone(dt.UTC).date()
+
+
+def as_of(request: HttpRequest | None) -> dt.date:
+    """The as-of date for a request: `?as_of=` when given, else `today()`."""
+    if request is not None:
+        raw = request.GET.get("as_of")
+        if raw:
+            return parse_date(raw)
+    return today()
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Sunday that starts the week containing `day` (weeks run Sunday 00:00 UTC to Sunday)."""
+    return day - dt.timedelta(days=(day.weekday() + 1) % 7)
+
+
+def last_completed_week(day: dt.date) -> tuple[dt.date, dt.date]:
+    """(start, end) of the last completed week as of `day`: end is the latest Sunday <= day.
+
+    `end` is exclusive: the week covers start 00:00 .. end 00:00 UTC.
+    """
+    end = week_start(day)
+    return end - dt.timedelta(days=7), end
+
+
+def months_between(a: dt.date, b: dt.date) -> int:
+    """Whole calendar months from a to b (rules.md), never below 0."""
+    months = (b.year - a.year) * 12 + (b.month - a.month)
+    if b.day < a.day:
+        months -= 1
+    return max(0, months)

@@ -1,0 +1,95 @@
+"""Base pieces of every page: sign-in and policy checks, HTMX fragments, sorting and paging."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from partnerhub.accounts.policy import Action, can, is_partner_admin
+
+F = TypeVar("F", bound=Callable[..., HttpResponse])
+
+
+def partner_view(action: Action) -> Callable[[F], F]:
+    """Sign-in required; the role must allow `action` (403 otherwise). Scope is the view's job."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not is_partner_admin(request.user) or not can(request.user, action):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """True for an HTMX request that wants only a fragment (not a boosted full page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def render_page_or_fragment(
+    request: HttpRequest, page: str, fragment: str, context: dict[str, Any]
+) -> HttpResponse:
+    """The same view answers the whole page, or just the table fragment to HTMX."""
+    return render(request, fragment if is_htmx(request) else page, context)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: its key in a row, its heading, and whether people may sort by it."""
+
+    key: str
+    label: Any
+    sortable: bool = True
+    numeric: bool = False
+
+
+def sort_key_from(request: HttpRequest, columns: Sequence[Column], default: str) -> str:
+    """The validated `?sort=` value (`key` or `-key`), else `default`."""
+    raw = request.GET.get("sort", default)
+    key = raw.lstrip("-")
+    if any(c.key == key and c.sortable for c in columns):
+        return raw
+    return default
+
+
+def sort_rows(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    """Sort already-computed rows (analytics tables) by a column, None last either way."""
+    key = sort.lstrip("-")
+    reverse = sort.startswith("-")
+    present = [r for r in rows if r.get(key) is not None]
+    missing = [r for r in rows if r.get(key) is None]
+
+    def value(row: dict[str, Any]) -> Any:
+        v = row[key]
+        return v.lower() if isinstance(v, str) else v
+
+    return sorted(present, key=value, reverse=reverse) + missing
+
+
+def paginate(request: HttpRequest, objects: Any, per_page: int = 50) -> Page:
+    """Page `objects` by `?page=` (an out-of-range page shows the last one)."""
+    try:
+        size = max(1, min(500, int(request.GET.get("page_size", per_page))))
+    except ValueError:
+        size = per_page
+    return Paginator(objects, size).get_page(request.GET.get("page"))
+
+
+def forbid_unless(condition: bool) -> None:
+    """403 unless `condition` holds."""
+    if not condition:
+        raise PermissionDenied

@@ -1,0 +1,69 @@
+// Partner Hub's own behaviour: no inline scripts (the Content Security Policy forbids them).
+(function () {
+  "use strict";
+
+  function initTooltips(root) {
+    if (!window.bootstrap) return;
+    root.querySelectorAll('[data-bs-toggle="tooltip"]').forEach(function (el) {
+      window.bootstrap.Tooltip.getOrCreateInstance(el);
+    });
+  }
+
+  // A chart is an element with data-chart="<id of a json_script element holding ApexCharts options>".
+  function initCharts(root) {
+    if (!window.ApexCharts) return;
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.dataset.chartReady) return;
+      var source = document.getElementById(el.dataset.chart);
+      if (!source) return;
+      var options = JSON.parse(source.textContent);
+      el.dataset.chartReady = "1";
+      new window.ApexCharts(el, options).render();
+    });
+  }
+
+  // Forms marked data-autosubmit submit themselves when a control changes.
+  function initAutosubmit(root) {
+    root.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+      if (form.dataset.autosubmitReady) return;
+      form.dataset.autosubmitReady = "1";
+      form.addEventListener("change", function () {
+        if (window.htmx && form.getAttribute("hx-get")) {
+          window.htmx.trigger(form, "submit");
+        } else {
+          form.requestSubmit();
+        }
+      });
+    });
+  }
+
+  // Buttons and links with data-confirm ask before they act (non-HTMX forms).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var message = form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  }, true);
+
+  // "Select all" checkboxes for bulk actions: data-select-all="name of the row checkboxes".
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.dataset && el.dataset.selectAll) {
+      document.querySelectorAll('input[name="' + el.dataset.selectAll + '"]').forEach(function (box) {
+        box.checked = el.checked;
+      });
+    }
+  });
+
+  function init(root) {
+    initTooltips(root);
+    initCharts(root);
+    initAutosubmit(root);
+    if (window.PartnerHub && window.PartnerHub.onLoad) {
+      window.PartnerHub.onLoad.forEach(function (fn) { fn(root); });
+    }
+  }
+
+  window.PartnerHub = window.PartnerHub || { onLoad: [] };
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { init(event.target); });
+})();
