@@ -1,0 +1,74 @@
+"""Reads about items (subscriptions and trials): "in force", assigned and used (rules.md).
+
+These are building blocks (Q objects and correlated subqueries) that the customer statuses and
+the analytics compose into set-based queries; none of them loops over rows in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from partnerhub.activity.models import UsageDay
+from partnerhub.subscriptions.models import Assignment, Item
+
+
+def in_force_q(day: dt.date, prefix: str = "") -> Q:
+    """Q for items in force on `day`: start <= day <= end, and an active/suspended subscription
+    or an active trial. `prefix` points at the item from another model (e.g. "item__")."""
+    p = prefix
+    return Q(**{f"{p}start__lte": day, f"{p}end__gte": day}) & (
+        Q(**{f"{p}is_trial": False, f"{p}state__in": ["active", "suspended"]})
+        | Q(**{f"{p}is_trial": True, f"{p}state": "active"})
+    )
+
+
+def active_assignment_q(day: dt.date, prefix: str = "") -> Q:
+    """Q for assignments active on `day`: from <= day and (to is null or day < to)."""
+    p = prefix
+    return Q(**{f"{p}from_date__lte": day}) & (
+        Q(**{f"{p}to_date__isnull": True}) | Q(**{f"{p}to_date__gt": day})
+    )
+
+
+def assigned_subquery(day: dt.date, product_ref: str = "product", item_ref: str = "item_id") -> Coalesce:
+    """Correlated count of active assignments on `day` for the outer row's item and product."""
+    sub = (
+        Assignment.objects.filter(active_assignment_q(day))
+        .filter(item_id=OuterRef(item_ref), product=OuterRef(product_ref))
+        .order_by()
+        .values("item_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
+
+
+def used_subquery(
+    day: dt.date, days: int, product_ref: str = "product", item_ref: str = "item_id"
+) -> Coalesce:
+    """Correlated used7/used90: active assignments on `day` whose user used the product on any of
+    the `days` days ending on `day`."""
+    usage = UsageDay.objects.filter(
+        user_id=OuterRef("user_id"),
+        product=OuterRef("product"),
+        day__gte=day - dt.timedelta(days=days - 1),
+        day__lte=day,
+    )
+    sub = (
+        Assignment.objects.filter(active_assignment_q(day))
+        .filter(item_id=OuterRef(item_ref), product=OuterRef(product_ref))
+        .filter(Exists(usage))
+        .order_by()
+        .values("item_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
+
+
+def items_in_force(day: dt.date) -> QuerySet[Item]:
+    """Items in force on `day`."""
+    return Item.objects.filter(in_force_q(day))
