@@ -64,7 +64,7 @@ class LoginView(auth_views.LoginView):
 
 class StyledPasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/simple_form.html"
-    success_url = reverse_lazy("customers:list")
+    success_url = reverse_lazy("home")
     extra_context = {"title": gettext_lazy("Change password"), "submit_label": gettext_lazy("Change password")}
 
     def get_form(self, form_class: Any = None) -> Any:

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -98,6 +98,27 @@ def _ninja_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+class MeOut(Schema):
+    email: str
+    name: str
+    role: str
+    partner_id: str | None
+    partner: str | None
+
+
+@api.get("/me", response=MeOut, tags=["accounts"], summary="The person the token acts as")
+def me(request: HttpRequest) -> dict[str, Any]:
+    """Who the caller is: e-mail, name, role and partner."""
+    user: Any = request.user
+    return {
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "partner_id": user.partner.ext_id if user.partner_id else None,
+        "partner": user.partner.name if user.partner_id else None,
+    }
 
 
 # The apps whose `api.py` defines a `router`; mounted in this order.

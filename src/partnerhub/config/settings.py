@@ -97,7 +97,7 @@ ROOT_URLCONF = "partnerhub.config.urls"
 WSGI_APPLICATION = "partnerhub.config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "customers:list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 TEMPLATES = [
@@ -177,6 +177,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
     ("vendor/tabler", REPO_ROOT / "node_modules/@tabler/core/dist"),
     ("vendor/tabler-icons", REPO_ROOT / "node_modules/@tabler/icons-webfont/dist"),
