@@ -33,3 +33,4 @@ for prefix, module in APP_URLS:
 
 handler404 = "partnerhub.core.errors.not_found"
 handler403 = "partnerhub.core.errors.forbidden"
+handler500 = "partnerhub.core.errors.server_error"
