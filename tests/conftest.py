@@ -50,7 +50,9 @@ def full_admin(people: dict[str, Any]) -> Any:
 @pytest.fixture
 def stranger(other_partner: Any) -> Any:
     """A full administrator of another partner."""
-    return UserFactory(partner=other_partner, role=Role.PARTNER_FULL_ADMIN, email="boss@fabrikam.example")
+    return UserFactory(
+        partner=other_partner, role=Role.PARTNER_FULL_ADMIN, email="boss@fabrikam.example"
+    )
 
 
 def api_client_for(user: Any) -> Any:
@@ -97,7 +99,9 @@ def _browser() -> Iterator[Any]:
 @pytest.fixture
 def page(_browser: Any, live_server: Any) -> Iterator[Any]:
     """A fresh browser page; `page.base` is the live server's URL."""
-    context = _browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+    context = _browser.new_context(
+        base_url=live_server.url, viewport={"width": 1400, "height": 900}
+    )
     context.set_default_timeout(10_000)
     pg = context.new_page()
     pg.base = live_server.url  # type: ignore[attr-defined]

@@ -14,25 +14,55 @@ from partnerhub.accounts.models import ApiToken
 from partnerhub.accounts.policy import Action, can, customer_scope, partner_customer_scope
 from partnerhub.core.choices import Role
 from tests.conftest import PASSWORD, sign_in
-from tests.factories import CustomerFactory, CustomerManagerFactory, ExternalAdminFactory, UserFactory
+from tests.factories import (
+    CustomerFactory,
+    CustomerManagerFactory,
+    ExternalAdminFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 # rules.md, "Roles and what they may do": which role may do each action at all.
 ROLE_TABLE = {
-    Action.VIEW_CUSTOMERS: {"partner_full_admin", "sales_full_admin", "sales_admin", "partner_readonly_admin"},
-    Action.LAUNCH_ORG: {"partner_full_admin", "sales_full_admin", "sales_admin", "partner_readonly_admin"},
+    Action.VIEW_CUSTOMERS: {
+        "partner_full_admin",
+        "sales_full_admin",
+        "sales_admin",
+        "partner_readonly_admin",
+    },
+    Action.LAUNCH_ORG: {
+        "partner_full_admin",
+        "sales_full_admin",
+        "sales_admin",
+        "partner_readonly_admin",
+    },
     Action.MANAGE_CUSTOMER_ORG: {"partner_full_admin", "sales_full_admin", "sales_admin"},
     Action.MANAGE_TRIALS: {"partner_full_admin", "sales_full_admin", "sales_admin"},
     Action.SETUP_ORDER: {"partner_full_admin", "sales_full_admin", "sales_admin"},
     Action.TAG: {"partner_full_admin", "sales_full_admin", "sales_admin"},
     Action.MANAGE_CUSTOMER_ADMINS: {"partner_full_admin", "sales_full_admin"},
     Action.MANAGE_ROLES: {"partner_full_admin"},
-    Action.HELPDESK: {"partner_full_admin", "sales_full_admin", "sales_admin", "partner_readonly_admin"},
-    Action.VIEW_OWN_ORG: {"partner_full_admin", "sales_full_admin", "sales_admin", "partner_readonly_admin"},
+    Action.HELPDESK: {
+        "partner_full_admin",
+        "sales_full_admin",
+        "sales_admin",
+        "partner_readonly_admin",
+    },
+    Action.VIEW_OWN_ORG: {
+        "partner_full_admin",
+        "sales_full_admin",
+        "sales_admin",
+        "partner_readonly_admin",
+    },
     Action.MANAGE_OWN_ORG: {"partner_full_admin"},
     Action.INGEST: {"partner_full_admin"},
-    Action.USE_API: {"partner_full_admin", "sales_full_admin", "sales_admin", "partner_readonly_admin"},
+    Action.USE_API: {
+        "partner_full_admin",
+        "sales_full_admin",
+        "sales_admin",
+        "partner_readonly_admin",
+    },
 }
 
 
@@ -46,7 +76,9 @@ def test_policy_follows_the_role_table(people, action, role):
     assert can(people[role], action) is (role in ROLE_TABLE[action])
 
 
-def test_scope_all_roles_see_every_customer_of_the_partner_plus_external(people, partner, other_partner):
+def test_scope_all_roles_see_every_customer_of_the_partner_plus_external(
+    people, partner, other_partner
+):
     own = CustomerFactory.create_batch(3, partner=partner)
     foreign = CustomerFactory(partner=other_partner)
     hidden = CustomerFactory(partner=other_partner)
@@ -79,7 +111,9 @@ def test_plain_user_and_deactivated_admin_see_nothing(people, partner):
 
 
 def test_platform_operator_has_no_partner_short_cut(db):
-    operator = UserFactory(partner=None, role=Role.PARTNER_FULL_ADMIN, is_staff=True, is_superuser=True)
+    operator = UserFactory(
+        partner=None, role=Role.PARTNER_FULL_ADMIN, is_staff=True, is_superuser=True
+    )
     CustomerFactory()
     assert not customer_scope(operator).exists()
     assert not can(operator, Action.VIEW_CUSTOMERS)
@@ -87,7 +121,9 @@ def test_platform_operator_has_no_partner_short_cut(db):
 
 def test_sign_in_with_email_and_password(full_admin):
     client = Client()
-    response = client.post(reverse("accounts:login"), {"username": full_admin.email, "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": full_admin.email, "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(full_admin.pk)
 
@@ -96,10 +132,14 @@ def test_sign_in_is_throttled_after_repeated_failures(full_admin, settings):
     settings.LOGIN_MAX_FAILURES = 3
     client = Client()
     for _ in range(3):
-        response = client.post(reverse("accounts:login"), {"username": full_admin.email, "password": "wrong"})
+        response = client.post(
+            reverse("accounts:login"), {"username": full_admin.email, "password": "wrong"}
+        )
         assert response.status_code == 200
     # Even the right password is refused while the e-mail is locked.
-    response = client.post(reverse("accounts:login"), {"username": full_admin.email, "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": full_admin.email, "password": PASSWORD}
+    )
     assert response.status_code == 429
     assert "Too many failed sign-ins" in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -172,7 +212,12 @@ def test_plain_user_cannot_open_the_tokens_page(people):
 
 @pytest.mark.browser
 def test_journey_sign_in_see_the_shell_and_create_a_token(page, transactional_db, partner):
-    admin = UserFactory(partner=partner, role=Role.PARTNER_FULL_ADMIN, email="anna@northwind.example", name="Anna Nowak")
+    admin = UserFactory(
+        partner=partner,
+        role=Role.PARTNER_FULL_ADMIN,
+        email="anna@northwind.example",
+        name="Anna Nowak",
+    )
     sign_in(page, admin)
     assert page.get_by_test_id("current-user").inner_text() == "Anna Nowak"
     assert "Partner full administrator" in page.get_by_test_id("current-role").inner_text()

@@ -93,7 +93,9 @@ class TcpProxy:
 
 
 def _admin_sql(sql: str) -> None:
-    with psycopg.connect(host=PG[0], port=PG[1], user="postgres", dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=PG[0], port=PG[1], user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
         conn.execute(sql)
 
 
@@ -116,20 +118,31 @@ def served_through_proxy(tmp_path: Path) -> Iterator[tuple[str, TcpProxy, dict[s
     cli = str(bin_dir / "partnerhub")
     subprocess.run([cli, "migrate", "-v0"], env=env, check=True)
     subprocess.run(
-        [cli, "shell", "-c",
-         "from partnerhub.accounts.models import Partner, User;"
-         "p=Partner.objects.create(ext_id='P1', name='Northwind');"
-         "User.objects.create_user('anna@northwind.example', 'a-long-password-1', partner=p,"
-         " role='partner_full_admin')"],
-        env=env, check=True,
+        [
+            cli,
+            "shell",
+            "-c",
+            "from partnerhub.accounts.models import Partner, User;"
+            "p=Partner.objects.create(ext_id='P1', name='Northwind');"
+            "User.objects.create_user('anna@northwind.example', 'a-long-password-1', partner=p,"
+            " role='partner_full_admin')",
+        ],
+        env=env,
+        check=True,
     )
     token = subprocess.run(
-        [cli, "token", "create", "anna@northwind.example"], env=env, check=True,
-        capture_output=True, text=True,
+        [cli, "token", "create", "anna@northwind.example"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
+    log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(
         [cli, "serve", "--port", str(web_port), "--workers", "1", "--no-scheduler"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "w"),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{web_port}"
     for _ in range(100):
@@ -143,11 +156,14 @@ def served_through_proxy(tmp_path: Path) -> Iterator[tuple[str, TcpProxy, dict[s
     finally:
         server.terminate()
         server.wait(10)
+        log.close()
         proxy.cut()
         _admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
-def _get(opener: urllib.request.OpenerDirector, url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+def _get(
+    opener: urllib.request.OpenerDirector, url: str, headers: dict[str, str] | None = None
+) -> tuple[int, str]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with opener.open(request, timeout=15) as response:
@@ -165,8 +181,16 @@ def test_pages_and_api_answer_503_while_the_database_is_away_and_recover(served_
     # Given a signed-in person and a working database
     _status, login_page = _get(opener, base + "/accounts/login/")
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)  # type: ignore[union-attr]
-    data = f"csrfmiddlewaretoken={csrf}&username=anna%40northwind.example&password=a-long-password-1&next=/accounts/tokens/".encode()
-    opener.open(urllib.request.Request(base + "/accounts/login/", data=data, headers={"Referer": base + "/accounts/login/"}), timeout=15)
+    data = (
+        f"csrfmiddlewaretoken={csrf}&username=anna%40northwind.example"
+        "&password=a-long-password-1&next=/accounts/tokens/"
+    ).encode()
+    opener.open(
+        urllib.request.Request(
+            base + "/accounts/login/", data=data, headers={"Referer": base + "/accounts/login/"}
+        ),
+        timeout=15,
+    )
     assert _get(opener, base + "/accounts/tokens/")[0] == 200
     assert _get(opener, base + "/api/v1/me", auth)[0] == 200
 

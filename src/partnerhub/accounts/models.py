@@ -64,7 +64,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         Partner, null=True, blank=True, on_delete=models.CASCADE, related_name="people"
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.USER)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)  # type: ignore[misc]
     # Platform operator (Django admin); never part of a partner's world.
     is_staff = models.BooleanField(_("platform operator"), default=False)
     # The Partner Helpdesk team: a staff role of the operator, not a partner role.
@@ -75,7 +75,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
     class Meta:
         verbose_name = _("person")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -65,7 +65,10 @@ class LoginView(auth_views.LoginView):
 class StyledPasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/simple_form.html"
     success_url = reverse_lazy("home")
-    extra_context = {"title": gettext_lazy("Change password"), "submit_label": gettext_lazy("Change password")}
+    extra_context = {
+        "title": gettext_lazy("Change password"),
+        "submit_label": gettext_lazy("Change password"),
+    }
 
     def get_form(self, form_class: Any = None) -> Any:
         form = super().get_form(form_class)
@@ -97,7 +100,10 @@ class StyledPasswordResetView(auth_views.PasswordResetView):
 class StyledPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/simple_form.html"
     success_url = reverse_lazy("accounts:login")
-    extra_context = {"title": gettext_lazy("Choose a new password"), "submit_label": gettext_lazy("Set password")}
+    extra_context = {
+        "title": gettext_lazy("Choose a new password"),
+        "submit_label": gettext_lazy("Set password"),
+    }
 
     def get_form(self, form_class: Any = None) -> Any:
         form = super().get_form(form_class)
@@ -115,14 +121,20 @@ def password_reset_done(request: HttpRequest) -> HttpResponse:
         "registration/message.html",
         {
             "title": _("Check your e-mail"),
-            "text": _("If an account uses that e-mail, a link to set a new password is on its way."),
+            "text": _(
+                "If an account uses that e-mail, a link to set a new password is on its way."
+            ),
         },
     )
 
 
 class TokenForm(StyledForm):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100, required=True,
-                           help_text=gettext_lazy("What the token is for, e.g. “CRM sync”."))
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=100,
+        required=True,
+        help_text=gettext_lazy("What the token is for, e.g. “CRM sync”."),
+    )
 
 
 @login_required
@@ -134,8 +146,10 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         _token, new_raw = token_create(user=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
         form = TokenForm()
-    rows = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-    return render(request, "accounts/tokens.html", {"form": form, "tokens": rows, "new_raw": new_raw})
+    rows = ApiToken.objects.filter(user_id=cast(int, request.user.pk)).order_by("-created_at")
+    return render(
+        request, "accounts/tokens.html", {"form": form, "tokens": rows, "new_raw": new_raw}
+    )
 
 
 @require_POST

@@ -64,13 +64,17 @@ def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(
-        request, {"detail": _("Authentication required: send Authorization: Bearer TOKEN.")}, status=401
+        request,
+        {"detail": _("Authentication required: send Authorization: Bearer TOKEN.")},
+        status=401,
     )
 
 
 @api.exception_handler(AsOfError)
 def _bad_as_of(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"detail": [{"loc": ["query", "as_of"], "msg": str(exc)}]}, status=422)
+    return api.create_response(
+        request, {"detail": [{"loc": ["query", "as_of"], "msg": str(exc)}]}, status=422
+    )
 
 
 @api.exception_handler(InputError)

@@ -34,9 +34,7 @@ if not SECRET_KEY:
         key_file.chmod(0o600)
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 # Business settings (rules.md, metrics.md); the as-of date is read only by partnerhub.core.clock.
 PARTNERHUB_TODAY = os.environ.get("PARTNERHUB_TODAY") or None

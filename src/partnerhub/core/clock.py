@@ -23,8 +23,10 @@ def parse_date(value: str, *, field: str = "as_of") -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError) as exc:
-        raise AsOfError(_("%(field)s: expected a date as YYYY-MM-DD, got %(value)r")
-                        % {"field": field, "value": value}) from exc
+        raise AsOfError(
+            _("%(field)s: expected a date as YYYY-MM-DD, got %(value)r")
+            % {"field": field, "value": value}
+        ) from exc
 
 
 def today() -> dt.date:

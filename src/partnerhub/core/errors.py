@@ -48,7 +48,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response: HttpResponse = JsonResponse({"detail": message}, status=status)
     else:
         # No database-backed context here: the page must render while the database is away.
-        response = HttpResponse(render_to_string("503.html", {"title": title, "message": message}), status=status)
+        response = HttpResponse(
+            render_to_string("503.html", {"title": title, "message": message}), status=status
+        )
     if status == 503:
         response["Retry-After"] = "30"
     return response

@@ -25,7 +25,9 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def export_csv(filename: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> StreamingHttpResponse:
+def export_csv(
+    filename: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]
+) -> StreamingHttpResponse:
     """Stream rows as CSV (memory stays flat however many rows)."""
     writer = csv.writer(_Echo())
 
@@ -39,7 +41,9 @@ def export_csv(filename: str, columns: Sequence[Column], rows: Iterable[dict[str
     return response
 
 
-def xlsx_bytes(columns: Sequence[Column], rows: Iterable[dict[str, Any]], title: str = "Export") -> bytes:
+def xlsx_bytes(
+    columns: Sequence[Column], rows: Iterable[dict[str, Any]], title: str = "Export"
+) -> bytes:
     """An XLSX workbook of the rows (write-only mode keeps memory low)."""
     from openpyxl import Workbook
 
@@ -53,7 +57,9 @@ def xlsx_bytes(columns: Sequence[Column], rows: Iterable[dict[str, Any]], title:
     return buffer.getvalue()
 
 
-def export_xlsx(filename: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> HttpResponse:
+def export_xlsx(
+    filename: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]
+) -> HttpResponse:
     """Answer an XLSX download of the rows."""
     response = HttpResponse(xlsx_bytes(columns, rows, filename), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'

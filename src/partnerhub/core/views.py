@@ -37,7 +37,9 @@ def partner_view(action: Action) -> Callable[[F], F]:
 
 def is_htmx(request: HttpRequest) -> bool:
     """True for an HTMX request that wants only a fragment (not a boosted full page)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    return (
+        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    )
 
 
 def render_page_or_fragment(

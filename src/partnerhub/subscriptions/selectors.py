@@ -7,12 +7,15 @@ the analytics compose into set-based queries; none of them loops over rows in Py
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
 from partnerhub.activity.models import UsageDay
-from partnerhub.subscriptions.models import Assignment, Item
+from partnerhub.core.choices import Product
+from partnerhub.subscriptions.models import Assignment, Item, ItemLine
 
 
 def in_force_q(day: dt.date, prefix: str = "") -> Q:
@@ -33,7 +36,9 @@ def active_assignment_q(day: dt.date, prefix: str = "") -> Q:
     )
 
 
-def assigned_subquery(day: dt.date, product_ref: str = "product", item_ref: str = "item_id") -> Coalesce:
+def assigned_subquery(
+    day: dt.date, product_ref: str = "product", item_ref: str = "item_id"
+) -> Coalesce:
     """Correlated count of active assignments on `day` for the outer row's item and product."""
     sub = (
         Assignment.objects.filter(active_assignment_q(day))
@@ -72,3 +77,36 @@ def used_subquery(
 def items_in_force(day: dt.date) -> QuerySet[Item]:
     """Items in force on `day`."""
     return Item.objects.filter(in_force_q(day))
+
+
+def item_in_scope(user: Any, ext_id: str, *, is_trial: bool | None = None) -> Item:
+    """The subscription or trial with that id among the person's customers, else 404."""
+    from partnerhub.accounts.policy import customer_scope
+
+    items = Item.objects.filter(ext_id=ext_id, customer__in=customer_scope(user))
+    if is_trial is not None:
+        items = items.filter(is_trial=is_trial)
+    item = items.select_related("customer", "customer__partner", "converted_to").first()
+    if item is None:
+        raise Http404("No such subscription or trial.")
+    return item
+
+
+def item_lines(item: Item, day: dt.date) -> list[dict[str, Any]]:
+    """The item's lines with assigned, available and overage on `day` (one query)."""
+    rows = (
+        ItemLine.objects.filter(item=item)
+        .annotate(assigned=assigned_subquery(day))
+        .order_by()
+        .values("product", "licenses", "assigned")
+    )
+    order = {p: i for i, p in enumerate(Product.values)}
+    return [
+        {
+            **row,
+            "label": Product(row["product"]).label,
+            "available": max(0, row["licenses"] - row["assigned"]),
+            "overage": max(0, row["assigned"] - row["licenses"]),
+        }
+        for row in sorted(rows, key=lambda r: order[r["product"]])
+    ]

@@ -37,4 +37,6 @@ class CustomerTag(models.Model):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["customer", "tag"], name="uniq_customer_tag")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "tag"], name="uniq_customer_tag")
+        ]

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
@@ -50,7 +50,9 @@ class Command(BaseCommand):
         import gzip
 
         with gzip.open(path, "wb", compresslevel=1) as out:
-            generate(out, customers=customers, seed=seed, as_of=as_of, progress=True)
+            generate(
+                cast(BinaryIO, out), customers=customers, seed=seed, as_of=as_of, progress=True
+            )
         self.stdout.write(f"Loading {path.name} …")
         files = [str(path)]
         resources = Path(__file__).resolve().parents[3] / "resources" / "data" / "resources.jsonl"
@@ -75,11 +77,15 @@ class Command(BaseCommand):
 
     def _print_sign_in(self) -> None:
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Sign in at the address below with one of these people:"))
+        self.stdout.write(
+            self.style.SUCCESS("Sign in at the address below with one of these people:")
+        )
         partner = Partner.objects.order_by("id").first()
         for role in Role:
             person = (
-                User.objects.filter(partner=partner, role=role, is_active=True).order_by("email").first()
+                User.objects.filter(partner=partner, role=role, is_active=True)
+                .order_by("email")
+                .first()
             )
             if person:
                 self.stdout.write(f"  {role.label:<34} {person.email}")
