@@ -89,6 +89,16 @@ def is_partner_admin(user: Any) -> bool:
     )
 
 
+def is_helpdesk_team(user: Any) -> bool:
+    """An active member of the operator's Partner Helpdesk team (never a partner's person)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and getattr(user, "is_helpdesk", False)
+        and user.partner_id is None
+    )
+
+
 def customer_scope(user: Any) -> QuerySet[Customer]:
     """The customers `user` may see: all of the partner or assigned ones, plus external ones."""
     from partnerhub.customers.models import Customer, CustomerManager, ExternalAdmin

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,3 +38,24 @@ class Resource(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ResourceClick(models.Model):
+    """One opening of a resource by a partner's person; quick links follow these per partner."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="clicks")
+    partner = models.ForeignKey(
+        "accounts.Partner", on_delete=models.CASCADE, related_name="resource_clicks"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("resource click")
+        verbose_name_plural = _("resource clicks")
+        indexes = [models.Index(fields=["partner", "resource"])]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} by {self.user_id}"

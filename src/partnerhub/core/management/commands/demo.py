@@ -54,11 +54,7 @@ class Command(BaseCommand):
                 cast(BinaryIO, out), customers=customers, seed=seed, as_of=as_of, progress=True
             )
         self.stdout.write(f"Loading {path.name} …")
-        files = [str(path)]
-        resources = Path(__file__).resolve().parents[3] / "resources" / "data" / "resources.jsonl"
-        if resources.exists():
-            files.append(str(resources))
-        call_command("load", *files)
+        call_command("load", str(path))
         commands = get_commands()
         if "sync_guide" in commands:
             call_command("sync_guide", verbosity=0)

@@ -1,0 +1,300 @@
+"""Writes of the Partner Helpdesk: open, comment, set status, assign — atomic, audited, mailed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partnerhub.accounts.models import User
+from partnerhub.accounts.policy import Action, can, get_customer, is_helpdesk_team
+from partnerhub.core import clock
+from partnerhub.core.audit import audit_record
+from partnerhub.helpdesk.attachments import CheckedFile, attachments_check
+from partnerhub.helpdesk.models import (
+    Area,
+    Attachment,
+    Case,
+    CaseStatus,
+    Comment,
+    Severity,
+    StatusChange,
+)
+from partnerhub.helpdesk.selectors import helpdesk_team
+
+SUBJECT_MAX = 200
+TEXT_MAX = 20_000
+
+
+def _case_state(case: Case) -> dict[str, Any]:
+    return {
+        "number": case.number,
+        "area": case.area,
+        "severity": case.severity,
+        "subject": case.subject,
+        "status": case.status,
+        "customer": case.customer.ext_id if case.customer else None,
+        "assignee": case.assignee.email if case.assignee else None,
+    }
+
+
+def _text(errors: dict[str, list[str]], field: str, value: Any, *, limit: int) -> str:
+    text = (value or "").strip() if isinstance(value, str) or value is None else ""
+    if not text:
+        errors.setdefault(field, []).append(_("This field is required."))
+    elif len(text) > limit:
+        errors.setdefault(field, []).append(
+            _("At most %(limit)d characters (it has %(n)d).") % {"limit": limit, "n": len(text)}
+        )
+    return text
+
+
+def _store(
+    case: Case, files: list[CheckedFile], *, user: User, comment: Comment | None
+) -> list[str]:
+    """Save the checked files under MEDIA_ROOT; answers the stored names (to undo on failure)."""
+    stored: list[str] = []
+    for checked in files:
+        attachment = Attachment(
+            case=case,
+            comment=comment,
+            name=checked.name,
+            size=checked.size,
+            content_type=checked.content_type,
+            uploaded_by=user,
+        )
+        checked.upload.seek(0)
+        attachment.file.save(f"{uuid.uuid4().hex}.{checked.extension}", checked.upload, save=False)
+        stored.append(str(attachment.file.name))
+        attachment.save()
+    return stored
+
+
+def _remove_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def _notify(case: Case, *, event: str, actor: User, text: str = "") -> None:
+    """After commit, e-mail the partner's person who opened the case and the helpdesk team."""
+
+    def send() -> None:
+        path = reverse("helpdesk:case", kwargs={"ref": case.number})
+        context = {
+            "case": case,
+            "event": event,
+            "actor": actor.display_name,
+            "text": text,
+            "url": getattr(settings, "PARTNERHUB_BASE_URL", "").rstrip("/") + path,
+        }
+        subject = f"[{case.number}] {event}: {case.subject}"[:180]
+        body = render_to_string("helpdesk/email.txt", context)
+        opener = case.opened_by
+        if opener is not None and opener.is_active and opener.email:
+            send_mail(subject, body, None, [opener.email])
+        team = list(helpdesk_team().exclude(email="").values_list("email", flat=True))
+        if team:
+            send_mail(subject, body, None, team)
+
+    transaction.on_commit(send)
+
+
+def case_open(
+    *,
+    user: User,
+    area: str,
+    severity: Any,
+    subject: str,
+    description: str,
+    customer_id: str | None = None,
+    files: list[Any] | None = None,
+) -> Case:
+    """Open a case for the person's partner; nothing is written unless everything is valid."""
+    partner = user.partner
+    if partner is None or not can(user, Action.HELPDESK):
+        raise PermissionDenied
+    # Out of scope answers 404 before anything else, so ids do not leak through the messages.
+    customer = get_customer(user, customer_id) if customer_id else None
+    errors: dict[str, list[str]] = {}
+    if area not in Area.values:
+        errors["area"] = [_("Choose Webex Calling or Contact Center.")]
+    try:
+        severity_value = int(severity)
+    except (TypeError, ValueError):
+        severity_value = 0
+    if severity_value not in Severity.values:
+        errors["severity"] = [_("Choose a severity from 1 to 4.")]
+    subject = _text(errors, "subject", subject, limit=SUBJECT_MAX)
+    description = _text(errors, "description", description, limit=TEXT_MAX)
+    checked, file_errors = attachments_check(list(files or []))
+    if file_errors:
+        errors["attachments"] = file_errors
+    if errors:
+        raise ValidationError(errors)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            case = Case.objects.create(
+                partner=partner,
+                opened_by=user,
+                area=area,
+                severity=severity_value,
+                subject=subject,
+                description=description,
+                customer=customer,
+                created_at=now,
+                updated_at=now,
+            )
+            # Numbers follow the id, so they never collide: PH-<year of the as-of date>-000123.
+            case.number = f"PH-{clock.today().year}-{case.pk:06d}"
+            case.save(update_fields=["number"])
+            StatusChange.objects.create(case=case, to_status=CaseStatus.NEW, by=user, at=now)
+            stored = _store(case, checked, user=user, comment=None)
+            audit_record(
+                actor=user,
+                action="helpdesk.case_open",
+                obj_type="helpdesk_case",
+                obj_id=case.number,
+                customer=customer,
+                partner=partner,
+                after={**_case_state(case), "attachments": [c.name for c in checked]},
+            )
+            _notify(case, event=_("New case"), actor=user, text=description)
+    except BaseException:
+        _remove_files(stored)
+        raise
+    return case
+
+
+def _require_can_work(user: User, case: Case) -> None:
+    """The helpdesk team, or an admin of the case's own partner allowed to use the helpdesk."""
+    if is_helpdesk_team(user):
+        return
+    if case.partner_id != user.partner_id:
+        raise Http404("No such case.")
+    if not can(user, Action.HELPDESK):
+        raise PermissionDenied
+
+
+def case_comment(*, user: User, case: Case, body: str, files: list[Any] | None = None) -> Comment:
+    """Add a comment (and files) to a case's thread."""
+    _require_can_work(user, case)
+    errors: dict[str, list[str]] = {}
+    text = _text(errors, "body", body, limit=TEXT_MAX)
+    if case.status == CaseStatus.CLOSED and not is_helpdesk_team(user):
+        errors.setdefault("body", []).append(
+            _("This case is closed; open a new case and quote %(number)s.")
+            % {"number": case.number}
+        )
+    checked, file_errors = attachments_check(list(files or []))
+    if file_errors:
+        errors["attachments"] = file_errors
+    if errors:
+        raise ValidationError(errors)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            comment = Comment.objects.create(
+                case=case,
+                author=user,
+                by_helpdesk=is_helpdesk_team(user),
+                body=text,
+                created_at=now,
+            )
+            stored = _store(case, checked, user=user, comment=comment)
+            Case.objects.filter(pk=case.pk).update(updated_at=now)
+            case.updated_at = now
+            audit_record(
+                actor=user,
+                action="helpdesk.case_comment",
+                obj_type="helpdesk_case",
+                obj_id=case.number or "",
+                customer=case.customer,
+                partner=case.partner,
+                after={"comment": comment.pk, "attachments": [c.name for c in checked]},
+            )
+            _notify(case, event=_("New comment"), actor=user, text=text)
+    except BaseException:
+        _remove_files(stored)
+        raise
+    return comment
+
+
+def case_set_status(*, user: User, case: Case, status: str) -> StatusChange:
+    """Move a case to another status (the helpdesk team only); recorded in its history."""
+    if not is_helpdesk_team(user):
+        raise PermissionDenied
+    if status not in CaseStatus.values:
+        raise ValidationError({"status": [_("Choose one of the statuses.")]})
+    if status == case.status:
+        message = _("The case is already %(status)s.") % {"status": case.get_status_display()}
+        raise ValidationError({"status": [message]})
+    with transaction.atomic():
+        before = _case_state(case)
+        now = timezone.now()
+        change = StatusChange.objects.create(
+            case=case, from_status=case.status, to_status=status, by=user, at=now
+        )
+        case.status = status
+        case.updated_at = now
+        case.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=user,
+            action="helpdesk.case_status",
+            obj_type="helpdesk_case",
+            obj_id=case.number or "",
+            customer=case.customer,
+            partner=case.partner,
+            before=before,
+            after=_case_state(case),
+        )
+        _notify(
+            case,
+            event=_("Status changed to %(status)s") % {"status": case.get_status_display()},
+            actor=user,
+        )
+    return change
+
+
+def case_assign(*, user: User, case: Case, assignee: User | None) -> Case:
+    """Give the case to a member of the helpdesk team (or to nobody); the helpdesk team only."""
+    if not is_helpdesk_team(user):
+        raise PermissionDenied
+    if assignee is not None and not is_helpdesk_team(assignee):
+        raise ValidationError({"assignee": [_("Choose a member of the helpdesk team.")]})
+    if (assignee.pk if assignee else None) == case.assignee_id:
+        return case
+    with transaction.atomic():
+        before = _case_state(case)
+        case.assignee = assignee
+        case.updated_at = timezone.now()
+        case.save(update_fields=["assignee", "updated_at"])
+        audit_record(
+            actor=user,
+            action="helpdesk.case_assign",
+            obj_type="helpdesk_case",
+            obj_id=case.number or "",
+            customer=case.customer,
+            partner=case.partner,
+            before=before,
+            after=_case_state(case),
+        )
+        event = (
+            _("Assigned to %(name)s") % {"name": assignee.display_name}
+            if assignee
+            else _("Unassigned")
+        )
+        _notify(case, event=event, actor=user)
+    return case

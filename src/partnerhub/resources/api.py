@@ -1,0 +1,72 @@
+"""`/resources`, `/resources/quick-links`, `/resources/featured` (api.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from partnerhub.accounts.policy import Action, can
+from partnerhub.api.api import InputError
+from partnerhub.api.pagination import page_slice
+from partnerhub.core.choices import Product
+from partnerhub.resources.models import ResourceType
+from partnerhub.resources.schemas import ResourcePageOut
+from partnerhub.resources.selectors import (
+    resource_featured,
+    resource_quick_links,
+    resource_search,
+)
+
+router = Router(tags=["resources"])
+
+
+class ResourceFilters(Schema):
+    q: str = ""
+    type: str = ""
+    product: str = ""
+    language: str = ""
+    page: int = 1
+    page_size: int = 50
+
+
+def _require_resources(request: HttpRequest) -> None:
+    if not can(request.user, Action.VIEW_CUSTOMERS):
+        raise PermissionDenied
+
+
+@router.get("/resources", response=ResourcePageOut)
+def list_resources(request: HttpRequest, filters: Query[ResourceFilters]) -> dict[str, Any]:
+    """All resources: `q` ranks by relevance (title matches first); filters narrow."""
+    _require_resources(request)
+    errors = []
+    if filters.type and filters.type not in ResourceType.values:
+        errors.append({"loc": ["query", "type"], "msg": f"one of {', '.join(ResourceType.values)}"})
+    if filters.product and filters.product not in Product.values:
+        errors.append({"loc": ["query", "product"], "msg": f"one of {', '.join(Product.values)}"})
+    if len(filters.language) > 8:
+        errors.append({"loc": ["query", "language"], "msg": "a language code such as en, pl, de"})
+    if errors:
+        raise InputError(errors)
+    results = resource_search(
+        q=filters.q, type=filters.type, product=filters.product, language=filters.language
+    )
+    return page_slice(results, filters.page, filters.page_size)
+
+
+@router.get("/resources/quick-links", response=ResourcePageOut)
+def quick_links(request: HttpRequest) -> dict[str, Any]:
+    """What the caller's partner opens most, then the curated quick links."""
+    _require_resources(request)
+    items = resource_quick_links(partner_id=request.user.partner_id)  # type: ignore[union-attr]
+    return {"count": len(items), "items": items}
+
+
+@router.get("/resources/featured", response=ResourcePageOut)
+def featured(request: HttpRequest) -> dict[str, Any]:
+    """The curated featured resources."""
+    _require_resources(request)
+    items = list(resource_featured())
+    return {"count": len(items), "items": items}

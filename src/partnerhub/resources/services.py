@@ -1,0 +1,206 @@
+"""Writes of Resources & help: indexing the user guide, curated links, and clicks."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from partnerhub.accounts.models import User
+from partnerhub.core.audit import audit_record
+from partnerhub.core.choices import Product
+from partnerhub.resources.models import Resource, ResourceClick, ResourceType
+
+GUIDE_PREFIX = "guide-"
+CURATED_FILE = Path(__file__).resolve().parent / "data" / "resources.jsonl"
+# Guide pages about one product carry it, so the product filter finds them.
+GUIDE_PRODUCTS: dict[str, list[str]] = {
+    "calling-analytics": [Product.CALLING],
+    "subscriptions-analytics": [Product.MEETINGS, Product.CALLING],
+    "resources-and-helpdesk": [Product.CALLING, Product.CONTACT_CENTER],
+}
+# Flags a fresh index starts with; afterwards the operator's edits in the admin stand.
+GUIDE_INITIAL_FLAGS: dict[str, dict[str, bool]] = {
+    "getting-started": {"featured": True, "quick_link": True},
+    "statuses": {"quick_link": True},
+    "filters": {"quick_link": True},
+    "subscriptions-analytics": {"featured": True},
+    "calling-analytics": {"featured": True},
+}
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MD_MARKS = re.compile(r"\*\*|__|`|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
+_RESOURCE_FIELDS = {
+    "kind", "id", "title", "url", "type", "products", "summary", "language", "featured",
+    "quick_link",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GuidePage:
+    """One Markdown page of the user guide: `# Title`, a blank line, a one-sentence summary."""
+
+    slug: str
+    title: str
+    summary: str
+    body: str
+
+
+def guide_dir() -> Path:
+    """Where the guide's Markdown pages live (`PARTNERHUB_GUIDE_DIR`, else docs/guide)."""
+    configured = getattr(settings, "PARTNERHUB_GUIDE_DIR", None)
+    return Path(configured) if configured else Path(settings.REPO_ROOT) / "docs" / "guide"
+
+
+def plain_text(markdown_line: str) -> str:
+    """A Markdown line as plain text: links keep their words, emphasis and code marks go."""
+    text = _MD_LINK.sub(r"\1", markdown_line)
+    return _MD_MARKS.sub("", text).strip()
+
+
+def guide_page_parse(path: Path) -> GuidePage:
+    """Read one guide page; a page without its `# Title` first line is refused, naming it."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines or not lines[0].startswith("# "):
+        raise ValidationError(
+            _("%(file)s: the first line must be the page title, as “# Title”.")
+            % {"file": path.name}
+        )
+    summary = plain_text(lines[2]) if len(lines) > 2 else ""
+    return GuidePage(
+        slug=path.stem,
+        title=lines[0][2:].strip(),
+        summary=summary,
+        body="\n".join(lines[3:]).strip(),
+    )
+
+
+def guide_pages(directory: Path | None = None) -> list[GuidePage]:
+    """Every page of the guide, by file name."""
+    root = directory or guide_dir()
+    if not root.is_dir():
+        raise ValidationError(_("The guide directory %(dir)s does not exist.") % {"dir": root})
+    return [guide_page_parse(p) for p in sorted(root.glob("*.md"))]
+
+
+def resources_sync_guide(*, directory: Path | None = None) -> dict[str, int]:
+    """Index the guide's pages as `article` resources linking to their in-app page."""
+    pages = guide_pages(directory)
+    created = updated = 0
+    with transaction.atomic():
+        for page in pages:
+            fields = {
+                "title": page.title,
+                "summary": page.summary,
+                "body": page.body,
+                "url": reverse("resources:guide", kwargs={"slug": page.slug}),
+                "type": ResourceType.ARTICLE,
+                "products": [str(p) for p in GUIDE_PRODUCTS.get(page.slug, [])],
+                "language": "en",
+            }
+            _obj, was_created = Resource.objects.update_or_create(
+                ext_id=f"{GUIDE_PREFIX}{page.slug}",
+                defaults=fields,
+                create_defaults={**fields, **GUIDE_INITIAL_FLAGS.get(page.slug, {})},
+            )
+            created += was_created
+            updated += not was_created
+        # A page removed from the guide leaves the index too.
+        removed, _details = (
+            Resource.objects.filter(ext_id__startswith=GUIDE_PREFIX)
+            .exclude(ext_id__in=[f"{GUIDE_PREFIX}{p.slug}" for p in pages])
+            .delete()
+        )
+        counts = {"created": created, "updated": updated, "removed": removed}
+        audit_record(
+            actor=None, action="resources.sync_guide", obj_type="resource", obj_id="guide",
+            after=counts,
+        )  # fmt: skip
+    return counts
+
+
+def _curated_line(number: int, data: Any) -> tuple[dict[str, Any], list[str]]:
+    """Validate one `resource` line; answers the fields and the errors naming line and field."""
+    errors: list[str] = []
+
+    def bad(field: str, reason: str) -> None:
+        errors.append(f"line {number}: {field}: {reason}")
+
+    if not isinstance(data, dict):
+        bad("kind", "expected a JSON object")
+        return {}, errors
+    if data.get("kind") != "resource":
+        bad("kind", "expected 'resource'")
+    for field in sorted(set(data) - _RESOURCE_FIELDS):
+        bad(field, "unknown field")
+    for field in ("id", "title", "url", "type"):
+        if not isinstance(data.get(field), str) or not data[field].strip():
+            bad(field, "required text")
+    if data.get("type") not in ResourceType.values:
+        bad("type", f"one of {', '.join(ResourceType.values)}")
+    products = data.get("products", [])
+    if not isinstance(products, list) or any(p not in Product.values for p in products):
+        bad("products", f"a list of {', '.join(Product.values)}")
+    for field in ("featured", "quick_link"):
+        if not isinstance(data.get(field, False), bool):
+            bad(field, "true or false")
+    fields = {
+        "title": data.get("title", ""),
+        "url": data.get("url", ""),
+        "type": data.get("type", ""),
+        "products": products,
+        "summary": data.get("summary", "") or "",
+        "language": data.get("language", "en") or "en",
+        "featured": data.get("featured", False),
+        "quick_link": data.get("quick_link", False),
+    }
+    return fields, errors
+
+
+def resources_load_curated(*, path: Path | None = None) -> dict[str, int]:
+    """Upsert the curated `resource` lines (dataset.md); any bad line refuses the whole file."""
+    source = path or CURATED_FILE
+    rows: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
+    for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(f"line {number}: not JSON ({exc.msg})")
+            continue
+        fields, line_errors = _curated_line(number, data)
+        errors.extend(line_errors)
+        if not line_errors:
+            rows[data["id"]] = fields
+    if errors:
+        raise ValidationError(errors[:100])
+    created = 0
+    with transaction.atomic():
+        for ext_id, fields in rows.items():
+            flags = {"featured": fields.pop("featured"), "quick_link": fields.pop("quick_link")}
+            _obj, was_created = Resource.objects.update_or_create(
+                ext_id=ext_id, defaults=fields, create_defaults={**fields, **flags}
+            )
+            created += was_created
+        counts = {"created": created, "updated": len(rows) - created}
+        audit_record(
+            actor=None, action="resources.load_curated", obj_type="resource", obj_id=source.name,
+            after=counts,
+        )  # fmt: skip
+    return counts
+
+
+def resource_click_record(*, user: User, resource: Resource) -> ResourceClick | None:
+    """Count one opening of a resource for the person's partner (what quick links follow)."""
+    if user.partner_id is None:
+        return None
+    return ResourceClick.objects.create(resource=resource, partner_id=user.partner_id, user=user)
