@@ -180,6 +180,8 @@ STATICFILES_DIRS = [
     ("vendor/tabler-icons", REPO_ROOT / "node_modules/@tabler/icons-webfont/dist"),
     ("vendor/htmx", REPO_ROOT / "node_modules/htmx.org/dist"),
     ("vendor/apexcharts", REPO_ROOT / "node_modules/apexcharts/dist"),
+    # Partner Hub's own app.js/app.css/<app>.js (src/partnerhub/static/partnerhub/).
+    ("partnerhub", PACKAGE_DIR / "static" / "partnerhub"),
 ]
 STATICFILES_DIRS = [d for d in STATICFILES_DIRS if Path(d[1]).exists()]
 WHITENOISE_USE_FINDERS = True
