@@ -1,0 +1,117 @@
+"""`POST /orders` and `POST /subscriptions/{id}/setup` (api.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from partnerhub.accounts.policy import Action, get_customer, require
+from partnerhub.api.api import InputError
+from partnerhub.core.choices import Product
+from partnerhub.subscriptions.models import Item, OrderAction
+from partnerhub.subscriptions.schemas import OrderIn, OrderOut, SetupIn, SubscriptionOut
+from partnerhub.subscriptions.selectors import item_in_scope
+from partnerhub.subscriptions.services import order_place, subscription_setup
+
+router = Router(tags=["orders"])
+
+
+def subscription_out(item: Item) -> dict[str, Any]:
+    """The answer body of a subscription."""
+    order = {p: i for i, p in enumerate(Product.values)}
+    return {
+        "id": item.ext_id,
+        "customer_id": item.customer.ext_id,
+        "start": item.start,
+        "end": item.end,
+        "state": item.state,
+        "auto_renew": item.auto_renew,
+        "lines": sorted(
+            item.lines.values("product", "licenses"), key=lambda r: order[r["product"]]
+        ),
+    }
+
+
+@router.post("/orders", response={201: OrderOut})
+def orders_place(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str, Any]]:
+    """Place an order: `new` creates a provisioning subscription; `change`, `renewal`, `cancel`."""
+    user = request.auth  # type: ignore[attr-defined]
+    require(user, Action.SETUP_ORDER)
+    if payload.action not in OrderAction.values:
+        raise InputError(
+            [
+                {
+                    "loc": ["body", "action"],
+                    "msg": _("Choose one of: %(actions)s.")
+                    % {"actions": ", ".join(OrderAction.values)},
+                }
+            ]
+        )
+    if (
+        payload.subscription
+        and payload.subscription_id
+        and payload.subscription != payload.subscription_id
+    ):
+        raise InputError(
+            [
+                {
+                    "loc": ["body", "subscription_id"],
+                    "msg": _("subscription and subscription_id differ."),
+                }
+            ]
+        )
+    sub_id = payload.subscription_id or payload.subscription
+    customer = get_customer(user, payload.customer_id) if payload.customer_id else None
+    subscription = None
+    if payload.action != OrderAction.NEW and sub_id:
+        subscription = item_in_scope(user, sub_id)
+    result = order_place(
+        actor=user,
+        action=payload.action,
+        customer=customer,
+        subscription=subscription,
+        subscription_id=sub_id if payload.action == OrderAction.NEW else None,
+        order_id=payload.id,
+        date=payload.date,
+        lines=[line.dict() for line in payload.lines] if payload.lines is not None else None,
+        amount=payload.amount,
+        currency=payload.currency,
+        start=payload.start,
+        end=payload.end,
+        auto_renew=payload.auto_renew,
+    )
+    order = result.order
+    return 201, {
+        "id": order.ext_id,
+        "subscription_id": result.subscription.ext_id,
+        "customer_id": result.subscription.customer.ext_id,
+        "date": order.date,
+        "action": order.action,
+        "lines": order.lines,
+        "amount": order.amount,
+        "currency": order.currency,
+        "converted_trial_id": result.converted_trial.ext_id if result.converted_trial else None,
+        "subscription": subscription_out(result.subscription),
+    }
+
+
+@router.post("/subscriptions/{subscription_id}/setup", response=SubscriptionOut)
+def subscriptions_setup(
+    request: HttpRequest, subscription_id: str, payload: SetupIn | None = None
+) -> dict[str, Any]:
+    """Complete the set-up of a provisioning subscription: it becomes active."""
+    user = request.auth  # type: ignore[attr-defined]
+    require(user, Action.SETUP_ORDER)
+    item = item_in_scope(user, subscription_id)
+    payload = payload or SetupIn()
+    item = subscription_setup(
+        actor=user,
+        subscription=item,
+        organization_name=payload.organization_name,
+        admin_email=payload.admin_email,
+        start=payload.start,
+    )
+    return subscription_out(item)

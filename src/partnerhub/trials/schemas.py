@@ -1,0 +1,47 @@
+"""Request and answer bodies of the trials API (api.md: POST /trials, /trials/{id}/extend|end)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+
+
+class LineIn(Schema):
+    """Licenses of one product."""
+
+    product: str
+    licenses: int
+
+
+class LineOut(Schema):
+    product: str
+    licenses: int
+
+
+class NewCustomerIn(Schema):
+    """A prospect that becomes a customer with its trial."""
+
+    name: str = ""
+    admin_email: str = ""
+    country: str = ""
+
+
+class TrialIn(Schema):
+    """Start a trial: `customer_id` or `new_customer`, the lines, and 30, 60 or 90 days."""
+
+    customer_id: str | None = None
+    new_customer: NewCustomerIn | None = None
+    lines: list[LineIn] = []
+    days: int | None = None
+
+
+class TrialOut(Schema):
+    """A trial as every trial endpoint answers it."""
+
+    id: str
+    customer_id: str
+    start: dt.date
+    end: dt.date
+    state: str
+    lines: list[LineOut]

@@ -1,0 +1,263 @@
+"""Writes about trials: start (for a new or existing customer), extend, end (rules.md, Trials).
+
+A customer has at most one trial in force: starting one locks the customer's row and checks again
+inside the transaction, so two admins starting a trial at the same moment end with one trial.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from partnerhub.core import clock
+from partnerhub.core.audit import audit_record
+from partnerhub.core.choices import Product
+from partnerhub.customers.models import Customer, CustomerManager
+from partnerhub.subscriptions.models import Item, ItemLine, ItemState
+from partnerhub.subscriptions.selectors import in_force_q
+from partnerhub.subscriptions.services import (
+    create_numbered,
+    email_after_commit,
+    item_snapshot,
+    lines_clean,
+)
+
+TRIAL_LENGTHS = (30, 60, 90)
+TRIAL_MAX_LICENSES = 1000
+EXTENSION_DAYS = 30
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def trial_end_date(start: dt.date, days: int) -> dt.date:
+    """The last day of a trial of `days` days starting on `start` (both days count)."""
+    return start + dt.timedelta(days=days - 1)
+
+
+def _clean_new_customer(data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    name = str(data.get("name") or "").strip()
+    email = str(data.get("admin_email") or "").strip().lower()
+    country = str(data.get("country") or "").strip().upper()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["new_customer.name"] = [_("Give the company name.")]
+    elif len(name) > 200:
+        errors["new_customer.name"] = [_("The company name can be at most 200 characters.")]
+    if not email:
+        errors["new_customer.admin_email"] = [_("Give the e-mail of the customer's administrator.")]
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["new_customer.admin_email"] = [_("Enter a valid e-mail address.")]
+    if not _COUNTRY.match(country):
+        errors["new_customer.country"] = [_("Give the country as a two-letter code, e.g. PL.")]
+    return {"name": name, "admin_email": email, "country": country}, errors
+
+
+def _new_customer_id() -> str:
+    return "C-" + uuid.uuid4().hex[:8].upper()
+
+
+def _customer_create(*, actor: Any, fields: dict[str, str], today: dt.date) -> Customer:
+    """Create a prospect's customer record and make the starting person one of its managers."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                customer = Customer.objects.create(
+                    ext_id=_new_customer_id(), partner_id=actor.partner_id, created=today, **fields
+                )
+                break
+        except IntegrityError:
+            continue
+    else:
+        raise IntegrityError("no free customer id after 5 attempts")
+    CustomerManager.objects.create(customer=customer, user=actor)
+    audit_record(
+        actor=actor,
+        action="customer.create",
+        obj_type="customer",
+        obj_id=customer.ext_id,
+        customer=customer,
+        after={
+            **fields,
+            "id": customer.ext_id,
+            "created": today.isoformat(),
+            "managers": [actor.email],
+        },
+    )
+    return customer
+
+
+def trial_start(
+    *,
+    actor: Any,
+    lines: Iterable[Mapping[str, Any]] | Mapping[str, Any],
+    customer: Customer | None = None,
+    new_customer: Mapping[str, Any] | None = None,
+    days: int | None = None,
+) -> Item:
+    """Start a trial for `customer` (already resolved within the person's scope) or for a
+    `new_customer` {name, admin_email, country}; lines of 1–1,000 licenses; 30, 60 or 90 days.
+
+    The customer's administrator gets an invitation e-mail once the trial is committed.
+    """
+    today = clock.today()
+    days = settings.TRIAL_DEFAULT_DAYS if days is None else days
+    errors: dict[str, list[str]] = {}
+    fields: dict[str, str] = {}
+    if (customer is None) == (new_customer is None):
+        errors["customer_id"] = [_("Choose an existing customer or describe a new one (not both).")]
+    elif new_customer is not None:
+        fields, customer_errors = _clean_new_customer(new_customer)
+        errors.update(customer_errors)
+    if isinstance(days, bool) or days not in TRIAL_LENGTHS:
+        errors["days"] = [_("A trial lasts 30, 60 or 90 days (got %(days)s).") % {"days": days}]
+    clean_lines: dict[str, int] = {}
+    try:
+        clean_lines = lines_clean(lines, minimum=1, maximum=TRIAL_MAX_LICENSES)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        if customer is None:
+            customer = _customer_create(actor=actor, fields=fields, today=today)
+        else:
+            # The lock serialises concurrent starts for one customer; the check below then sees
+            # any trial a competing transaction committed while this one waited.
+            customer = (
+                Customer.objects.select_for_update().select_related("partner").get(pk=customer.pk)
+            )
+            running = (
+                Item.objects.filter(
+                    customer=customer, is_trial=True, state=ItemState.ACTIVE, end__gte=today
+                )
+                .values_list("ext_id", "end")
+                .first()
+            )
+            if running is not None:
+                raise ValidationError(
+                    {
+                        "customer_id": _(
+                            "%(customer)s already has a trial in force (%(trial)s, until %(end)s); "
+                            "extend it or end it first."
+                        )
+                        % {"customer": customer.name, "trial": running[0], "end": running[1]}
+                    }
+                )
+        trial = create_numbered(
+            Item,
+            "Trial-",
+            customer=customer,
+            is_trial=True,
+            start=today,
+            end=trial_end_date(today, days),
+            state=ItemState.ACTIVE,
+            created_by=actor,
+        )
+        trial.customer = customer
+        ItemLine.objects.bulk_create(
+            ItemLine(item=trial, product=p, licenses=n) for p, n in clean_lines.items()
+        )
+        audit_record(
+            actor=actor,
+            action="trial.start",
+            obj_type="trial",
+            obj_id=trial.ext_id,
+            customer=customer,
+            before=None,
+            after={**item_snapshot(trial, clean_lines), "days": days},
+        )
+        if customer.admin_email:
+            email_after_commit(
+                "trials/email/invitation_subject.txt",
+                "trials/email/invitation_body.txt",
+                {
+                    "customer": customer,
+                    "trial": trial,
+                    "lines": [(str(Product(p).label), n) for p, n in clean_lines.items()],
+                    "partner": actor.partner,
+                    "days": days,
+                },
+                customer.admin_email,
+            )
+    return trial
+
+
+def _locked_trial(trial: Item) -> Item:
+    return (
+        Item.objects.select_for_update()
+        .select_related("customer", "customer__partner")
+        .get(pk=trial.pk)
+    )
+
+
+def _require_in_force(trial: Item, today: dt.date, verb: str) -> None:
+    in_force = Item.objects.filter(pk=trial.pk).filter(in_force_q(today)).exists()
+    if not trial.is_trial:
+        raise ValidationError({"trial_id": _("%(id)s is not a trial.") % {"id": trial.ext_id}})
+    if not in_force:
+        state = (
+            trial.state
+            if trial.state != ItemState.ACTIVE
+            else _("past its end (%(end)s)") % {"end": trial.end}
+        )
+        raise ValidationError(
+            {
+                "state": _("Only a trial in force can be %(verb)s; %(id)s is %(state)s.")
+                % {"verb": verb, "id": trial.ext_id, "state": state}
+            }
+        )
+
+
+def trial_extend(*, actor: Any, trial: Item) -> Item:
+    """Extend a trial in force: the new end is today + 30 days (not added to the days left)."""
+    today = clock.today()
+    with transaction.atomic():
+        trial = _locked_trial(trial)
+        _require_in_force(trial, today, _("extended"))
+        before = item_snapshot(trial)
+        trial.end = today + dt.timedelta(days=EXTENSION_DAYS)
+        trial.save(update_fields=["end"])
+        audit_record(
+            actor=actor,
+            action="trial.extend",
+            obj_type="trial",
+            obj_id=trial.ext_id,
+            customer=trial.customer,
+            before=before,
+            after=item_snapshot(trial, before["lines"]),
+        )
+    return trial
+
+
+def trial_end(*, actor: Any, trial: Item) -> Item:
+    """End a trial in force now: state `ended`, end = today."""
+    today = clock.today()
+    with transaction.atomic():
+        trial = _locked_trial(trial)
+        _require_in_force(trial, today, _("ended"))
+        before = item_snapshot(trial)
+        trial.state = ItemState.ENDED
+        trial.end = today
+        trial.save(update_fields=["state", "end"])
+        audit_record(
+            actor=actor,
+            action="trial.end",
+            obj_type="trial",
+            obj_id=trial.ext_id,
+            customer=trial.customer,
+            before=before,
+            after=item_snapshot(trial, before["lines"]),
+        )
+    return trial
