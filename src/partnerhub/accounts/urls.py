@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from partnerhub.accounts import views
+from partnerhub.accounts import people_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -17,4 +17,10 @@ urlpatterns = [
     ),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token_revoke"),
+    # The partner's people (Administrators, Users, Roles and security, invitations).
+    path("admins/", people_views.admins, name="admins"),
+    path("users/", people_views.users, name="users"),
+    path("users/invite/", people_views.invite, name="invite"),
+    path("users/<int:pk>/", people_views.user_detail, name="user_detail"),
+    path("users/<int:pk>/role/", people_views.user_role, name="user_role"),
 ]

@@ -90,3 +90,57 @@ class CustomerUser(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+
+class SavedFilter(models.Model):
+    """A person's named customer-list query (e.g. "Trials to follow up")."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("query"), max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="uniq_saved_filter_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExportState(models.TextChoices):
+    """Where a background export of the customer list is."""
+
+    PENDING = "pending", _("Being prepared")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class CustomerExport(models.Model):
+    """A large customer-list export prepared in the background; its file is under MEDIA_ROOT."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_exports"
+    )
+    query = models.CharField(max_length=500, blank=True, default="")
+    sort = models.CharField(max_length=20, blank=True, default="")
+    as_of = models.DateField()
+    fmt = models.CharField(max_length=4)
+    state = models.CharField(max_length=8, choices=ExportState.choices, default=ExportState.PENDING)
+    rows = models.PositiveIntegerField(default=0)
+    file = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.fmt}, {self.state})"

@@ -3,9 +3,11 @@
   "use strict";
 
   function initTooltips(root) {
-    if (!window.bootstrap) return;
+    // Tabler bundles Bootstrap and exposes it as window.tabler (not window.bootstrap).
+    var bs = window.bootstrap || window.tabler;
+    if (!bs || !bs.Tooltip) return;
     root.querySelectorAll('[data-bs-toggle="tooltip"]').forEach(function (el) {
-      window.bootstrap.Tooltip.getOrCreateInstance(el);
+      bs.Tooltip.getOrCreateInstance(el);
     });
   }
 

@@ -1,0 +1,27 @@
+"""API shapes of the partner's people (api.md: GET /admins, PUT /users/{email}/role)."""
+
+from __future__ import annotations
+
+from ninja import Schema
+
+
+class PersonOut(Schema):
+    email: str
+    name: str
+    role: str
+    all_customers: bool
+
+
+class PersonPageOut(Schema):
+    count: int
+    items: list[PersonOut]
+
+
+class RoleIn(Schema):
+    role: str
+
+
+class InviteIn(Schema):
+    email: str
+    name: str = ""
+    role: str = "user"

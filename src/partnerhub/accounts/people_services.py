@@ -1,0 +1,130 @@
+"""Writes about a partner's people: giving roles and inviting people by e-mail (audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from partnerhub.accounts.models import User
+from partnerhub.accounts.policy import Action, can
+from partnerhub.core.audit import audit_record
+from partnerhub.core.choices import Role
+
+
+def _check_role(role: Any) -> str:
+    if role not in Role.values:
+        raise ValidationError(
+            {
+                "role": [
+                    _("Unknown role “%(role)s”: use one of %(roles)s.")
+                    % {"role": role, "roles": ", ".join(Role.values)}
+                ]
+            }
+        )
+    return str(role)
+
+
+def user_set_role(*, actor: Any, person: User, role: str) -> User:
+    """Give a person of the actor's partner another role (partner full administrators only)."""
+    if not can(actor, Action.MANAGE_ROLES):
+        raise PermissionDenied
+    if person.partner_id != actor.partner_id:
+        raise PermissionDenied
+    role = _check_role(role)
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        before = person.role
+        if before == role:
+            return person
+        if before == Role.PARTNER_FULL_ADMIN:
+            # Lock the partner's full admins so two demotions cannot both pass this check.
+            full_admins = list(
+                User.objects.select_for_update()
+                .filter(partner_id=actor.partner_id, role=Role.PARTNER_FULL_ADMIN, is_active=True)
+                .values_list("pk", flat=True)
+            )
+            if full_admins == [person.pk]:
+                raise ValidationError(
+                    {
+                        "role": [
+                            _(
+                                "%(person)s is the organization's last partner full administrator; "
+                                "give the role to someone else first."
+                            )
+                            % {"person": person.display_name}
+                        ]
+                    }
+                )
+        person.role = role
+        person.save(update_fields=["role"])
+        audit_record(
+            actor=actor,
+            action="user.role",
+            obj_type="user",
+            obj_id=person.email,
+            partner=actor.partner,
+            before={"role": before},
+            after={"role": role},
+        )
+    return person
+
+
+def user_invite(
+    *, actor: Any, email: str, name: str = "", role: str = Role.USER, base_url: str = ""
+) -> User:
+    """Create a person of the actor's partner with a role; e-mail them a password-set link."""
+    if not can(actor, Action.MANAGE_ROLES):
+        raise PermissionDenied
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": [_("Enter a valid e-mail address.")]}) from exc
+    role = _check_role(role)
+    name = " ".join((name or "").split())[:200]
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError({"email": [_("This e-mail is already in use.")]})
+        person = User.objects.create_user(
+            email, None, name=name, partner_id=actor.partner_id, role=role
+        )
+        audit_record(
+            actor=actor,
+            action="user.invite",
+            obj_type="user",
+            obj_id=person.email,
+            partner=actor.partner,
+            before=None,
+            after={"email": person.email, "name": name, "role": role},
+        )
+        transaction.on_commit(
+            lambda: _send_invitation(person=person, inviter=actor, base_url=base_url)
+        )
+    return person
+
+
+def _send_invitation(*, person: User, inviter: Any, base_url: str) -> None:
+    """E-mail the password-set link (Django's password-reset token: single use, expires)."""
+    uid = urlsafe_base64_encode(force_bytes(person.pk))
+    token = default_token_generator.make_token(person)
+    path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    context = {
+        "person": person,
+        "inviter": inviter,
+        "partner": inviter.partner,
+        "link": f"{base_url.rstrip('/')}{path}",
+    }
+    subject = render_to_string("accounts/invite_subject.txt", context).strip()
+    body = render_to_string("accounts/invite_email.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])

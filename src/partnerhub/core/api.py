@@ -1,0 +1,66 @@
+"""REST API of the audit trail (api.md: GET /audit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from partnerhub.accounts.policy import Action, can, get_customer
+from partnerhub.api.pagination import page_slice
+from partnerhub.core.audit_selectors import audit_scope
+
+router = Router(tags=["audit"])
+
+
+class AuditEventOut(Schema):
+    id: int
+    at: dt.datetime
+    actor: str | None
+    action: str
+    object_type: str
+    object_id: str
+    customer_id: str | None
+    on_behalf: bool
+    before: Any = None
+    after: Any = None
+
+
+class AuditPageOut(Schema):
+    count: int
+    items: list[AuditEventOut]
+
+
+@router.get("/audit", response=AuditPageOut)
+def list_audit(
+    request: HttpRequest, customer_id: str = "", page: int = 1, page_size: int = 50
+) -> dict[str, Any]:
+    """The caller's partner's audit trail, newest first; `customer_id` narrows it to a customer."""
+    user: Any = request.user
+    if not can(user, Action.VIEW_CUSTOMERS):
+        raise PermissionDenied
+    events = audit_scope(user)
+    if customer_id:
+        events = events.filter(customer=get_customer(user, customer_id))
+    result = page_slice(events, page, page_size)
+    return {
+        "count": result["count"],
+        "items": [
+            {
+                "id": e.pk,
+                "at": e.at,
+                "actor": e.actor.email if e.actor else None,
+                "action": e.action,
+                "object_type": e.object_type,
+                "object_id": e.object_id,
+                "customer_id": e.customer.ext_id if e.customer else None,
+                "on_behalf": e.on_behalf,
+                "before": e.before,
+                "after": e.after,
+            }
+            for e in result["items"]
+        ],
+    }

@@ -1,0 +1,44 @@
+"""Reads about tags: a partner's tags with how many customers carry them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from partnerhub.accounts.policy import ALL_CUSTOMER_ROLES, Action, can, customer_scope
+from partnerhub.tags.models import CustomerTag, Tag
+
+
+def tag_list(*, user: Any, q: str = "") -> QuerySet[Tag]:
+    """The tags of the person's partner with `customer_count`, by name (visible to every admin)."""
+    tags = Tag.objects.filter(partner_id=user.partner_id)
+    if q:
+        tags = tags.filter(name__icontains=q)
+    return tags.annotate(customer_count=Count("customertag")).order_by("name", "pk")
+
+
+def tag_names(*, user: Any, limit: int = 200) -> list[str]:
+    """The names of the person's partner's tags, by name (for pickers)."""
+    tags = Tag.objects.filter(partner_id=user.partner_id).order_by("name")
+    return list(tags.values_list("name", flat=True)[:limit])
+
+
+def tag_names_starting(*, user: Any, prefix: str, limit: int = 8) -> list[str]:
+    """Tag names of the person's partner containing `prefix` (suggestions), those starting with it
+    first."""
+    tags = Tag.objects.filter(partner_id=user.partner_id, name__icontains=prefix)
+    names = list(tags.order_by("name").values_list("name", flat=True)[: limit * 3])
+    names.sort(key=lambda n: (not n.lower().startswith(prefix.lower()), n.lower()))
+    return names[:limit]
+
+
+def can_edit_tag(user: Any, tag: Tag) -> bool:
+    """Whether the person may rename or delete `tag`: it changes every customer carrying it, so a
+    sales administrator may only when all of them are in their own scope."""
+    if not can(user, Action.TAG) or tag.partner_id != user.partner_id:
+        return False
+    if user.role in ALL_CUSTOMER_ROLES:
+        return True
+    outside = CustomerTag.objects.filter(tag=tag).exclude(customer__in=customer_scope(user))
+    return not outside.exists()
