@@ -268,10 +268,12 @@ def comment(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 @require_POST
-@helpdesk_team_view
+@case_reader_view
 def set_status(request: HttpRequest, ref: str) -> HttpResponse:
-    """The helpdesk team changes a case's status."""
+    """The helpdesk team changes a case's status (another partner's case: 404 before 403)."""
     case = case_get(request.user, ref)
+    if not is_helpdesk_team(request.user):
+        raise PermissionDenied
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
@@ -287,10 +289,12 @@ def set_status(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 @require_POST
-@helpdesk_team_view
+@case_reader_view
 def assign(request: HttpRequest, ref: str) -> HttpResponse:
-    """The helpdesk team assigns a case to one of its members."""
+    """The helpdesk team assigns a case to one of its members (another partner's: 404)."""
     case = case_get(request.user, ref)
+    if not is_helpdesk_team(request.user):
+        raise PermissionDenied
     form = AssignForm(request.POST)
     if form.is_valid():
         try:
