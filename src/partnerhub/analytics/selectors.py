@@ -1,0 +1,454 @@
+"""Subscriptions analytics (metrics.md): the KPI row, the license trend and the five sections.
+
+`subscriptions_analytics` answers everything for one person, product and as-of date in a
+constant number of queries: `figures.figures()` computes the per-line figures once (temporary
+tables); the cohort medians (one window query), every KPI (one aggregate query) and each table
+(one query) then read them with the ORM, and `figures.trend()` sums the twelve trend points.
+
+`kpi_customer_ids` answers the first-row KPIs as a lazy queryset of customer ids (for the
+customer list's `?kpi=` filter), with the same conditions (`Windows`) on the subscriptions
+selectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OrderBy,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Greatest, Lower, RowNumber
+from django.db.models.lookups import LessThan
+
+from partnerhub.accounts.policy import partner_customer_scope
+from partnerhub.analytics.figures import PRODUCTS, figures, trend, tuned
+from partnerhub.analytics.models import LineFigures
+from partnerhub.subscriptions.models import ItemLine
+from partnerhub.subscriptions.selectors import assigned_subquery, in_force_q
+
+KPI_KEYS = ("total_customers", "expiring_soon", "renewing_soon", "low_assignment", "over_limit")
+SECTION_KEYS = ("recently_added", "expiring", "renewing", "low_assignment", "over_limit")
+WINDOW_DAYS = 90  # "next 90 days" / "last 90 days"
+COHORT_MIN_DAYS = 30  # low assignment compares items added at least 30 days ago
+
+# The row keys of each table, in the order of metrics.md.
+ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "recently_added": (
+        "customer_id", "customer", "item_id", "is_trial", "days_since_added", "total", "used",
+        "assigned", "available", "weekly_assignment_change", "weekly_usage_change",
+    ),
+    "expiring": (
+        "customer_id", "customer", "item_id", "is_trial", "days_to_expiry", "total", "used",
+        "assigned", "available", "usage_3_months",
+    ),
+    "renewing": (
+        "customer_id", "customer", "item_id", "is_trial", "days_to_renewal", "total", "used",
+        "assigned", "available", "usage_3_months",
+    ),
+    "low_assignment": (
+        "customer_id", "customer", "item_id", "is_trial", "months_since_added", "assigned",
+        "assigned_pct", "total", "used", "available", "weekly_assignment_change",
+    ),
+    "over_limit": (
+        "customer_id", "customer", "item_id", "is_trial", "months_remaining", "auto_renew",
+        "total", "assigned", "assigned_pct", "used", "used_pct",
+    ),
+}  # fmt: skip
+
+
+# --- Small helpers ---------------------------------------------------------------------------
+
+
+def pct(part: int | None, whole: int | None) -> Decimal | None:
+    """100·part/whole with one decimal, half to even; None when whole is 0 (metrics.md)."""
+    if not whole:
+        return None
+    return (Decimal(100 * (part or 0)) / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
+
+
+def _ratio2(part: int, whole: int) -> Decimal | None:
+    """part/whole with two decimals, half to even; None when whole is 0."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+
+
+# --- 2. Sections, KPIs and medians (on LineFigures, or on ItemLine annotated alike) -----------
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The conditions of metrics.md as of D, on rows with start/end/is_trial/auto_renew/total/
+    assigned/product fields (LineFigures, or ItemLine annotated by `_counted_lines`)."""
+
+    as_of: dt.date
+
+    @property
+    def recent(self) -> Q:
+        """0 <= days_since_added <= 90 (in force already means start <= D)."""
+        return Q(start__gte=self.as_of - dt.timedelta(days=WINDOW_DAYS))
+
+    @property
+    def ending(self) -> Q:
+        """0 <= days_to_end <= 90 (in force already means end >= D)."""
+        return Q(end__lte=self.as_of + dt.timedelta(days=WINDOW_DAYS))
+
+    @property
+    def expiring(self) -> Q:
+        return self.ending & (Q(is_trial=True) | Q(auto_renew=False))
+
+    @property
+    def renewing(self) -> Q:
+        return self.ending & Q(is_trial=False, auto_renew=True)
+
+    @property
+    def cohort(self) -> Q:
+        """days_since_added >= 30 and total > 0."""
+        return Q(start__lte=self.as_of - dt.timedelta(days=COHORT_MIN_DAYS), total__gt=0)
+
+    @property
+    def over(self) -> Q:
+        return Q(assigned__gt=F("total"))
+
+    def low(self, medians: Mapping[str, tuple[int, int, int, int]], product: str) -> Q:
+        """ratio < factor·M for `product`, compared exactly in integers (no float rounding).
+
+        With M = (a1/t1 + a2/t2)/2 and factor = n/d: a/t < factor·M
+        ⇔ 2·d·a·t1·t2 < n·t·(a1·t2 + a2·t1).
+        """
+        if product not in medians:
+            return Q(pk__in=[])
+        a1, t1, a2, t2 = medians[product]
+        factor = Fraction(str(settings.LOW_ASSIGNMENT_FACTOR))
+        left = F("assigned") * Value(2 * factor.denominator * t1 * t2)
+        right = F("total") * Value(factor.numerator * (a1 * t2 + a2 * t1))
+        return Q(product=product) & self.cohort & Q(LessThan(left, right))
+
+    def low_any(self, medians: Mapping[str, tuple[int, int, int, int]]) -> Q:
+        q = Q(pk__in=[])
+        for product in PRODUCTS:
+            q |= self.low(medians, product)
+        return q
+
+
+def cohort_medians(lines: QuerySet[Any], as_of: dt.date) -> dict[str, tuple[int, int, int, int]]:
+    """Per product, the two middle (assigned, total) of the cohort ordered by ratio (one query).
+
+    For an odd count both are the middle item; M is the mean of their two ratios.
+    """
+    ratio = ExpressionWrapper(Cast("assigned", FloatField()) / F("total"), FloatField())
+    ranked = (
+        lines.filter(Windows(as_of).cohort)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("product")], order_by=[ratio.asc()]),
+            size=Window(Count("product"), partition_by=[F("product")]),
+        )
+        .filter(Q(rank=(F("size") + 1) / 2) | Q(rank=(F("size") + 2) / 2))
+        .order_by()
+        .values_list("product", "rank", "assigned", "total")
+    )
+    middles: dict[str, list[tuple[int, int, int]]] = {}
+    for product, rank, assigned, total in ranked:
+        middles.setdefault(product, []).append((rank, assigned, total))
+    medians = {}
+    for product, rows in middles.items():
+        rows.sort()
+        (_, a1, t1), (_, a2, t2) = rows[0], rows[-1]
+        medians[product] = (a1, t1, a2, t2)
+    return medians
+
+
+def _available() -> Case:
+    return Case(When(total__gt=F("assigned"), then=F("total") - F("assigned")), default=0)
+
+
+def _overage() -> Case:
+    return Case(When(assigned__gt=F("total"), then=F("assigned") - F("total")), default=0)
+
+
+def _kpis(
+    lines: QuerySet[LineFigures], product: str, windows: Windows, medians: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Every KPI of the page in one aggregate query."""
+    low = windows.low(medians, product)
+    sections = _section_filters(product, windows, medians)
+    distinct_customers: dict[str, Q] = {
+        # First KPI row: both products.
+        "expiring_soon": windows.expiring,
+        "renewing_soon": windows.renewing,
+        "low_assignment": windows.low_any(medians),
+        "over_limit": windows.over,
+    } | {f"{key}__customers": q for key, q in sections.items()}
+    aggregates: dict[str, Any] = {"total_customers": Count("customer_id", distinct=True)}
+    for name, q in distinct_customers.items():
+        aggregates[name] = Count("customer_id", distinct=True, filter=q)
+    for key, q in sections.items():
+        aggregates[f"{key}__rows"] = Count("line_id", filter=q)
+        aggregates[f"{key}__total"] = Sum("total", filter=q, default=0)
+        aggregates[f"{key}__assigned"] = Sum("assigned", filter=q, default=0)
+        aggregates[f"{key}__used"] = Sum("used", filter=q, default=0)
+    aggregates["low_assignment__available"] = Sum(_available(), filter=low, default=0)
+    aggregates["over_limit__overage"] = Sum(_overage(), filter=sections["over_limit"], default=0)
+    return lines.aggregate(**aggregates)
+
+
+def _section_filters(product: str, windows: Windows, medians: Mapping[str, Any]) -> dict[str, Q]:
+    """The rows of each section: the toggled product's lines meeting its condition."""
+    p = Q(product=product)
+    return {
+        "recently_added": p & windows.recent,
+        "expiring": p & windows.expiring,
+        "renewing": p & windows.renewing,
+        "low_assignment": windows.low(medians, product),
+        "over_limit": p & windows.over,
+    }
+
+
+def _section_kpis(agg: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The KPI cards of the five sections (api.md keys) from the aggregate query."""
+    over_customers = agg["over_limit__customers"]
+    return {
+        "recently_added": {
+            "new_customers": agg["recently_added__customers"],
+            "total_licenses": agg["recently_added__total"],
+        },
+        "expiring": {
+            "expiring_customers": agg["expiring__customers"],
+            "assignment_pct": pct(agg["expiring__assigned"], agg["expiring__total"]),
+            "usage_pct": pct(agg["expiring__used"], agg["expiring__total"]),
+        },
+        "renewing": {
+            "renewing_customers": agg["renewing__customers"],
+            "assignment_pct": pct(agg["renewing__assigned"], agg["renewing__total"]),
+            "usage_pct": pct(agg["renewing__used"], agg["renewing__total"]),
+        },
+        "low_assignment": {
+            "low_customers": agg["low_assignment__customers"],
+            "assignment_pct": pct(agg["low_assignment__assigned"], agg["low_assignment__total"]),
+            "usage_after_assignment_pct": pct(
+                agg["low_assignment__used"], agg["low_assignment__total"]
+            ),
+            "unassigned": agg["low_assignment__available"],
+        },
+        "over_limit": {
+            "over_customers": over_customers,
+            "overage": agg["over_limit__overage"],
+            "average_overage": _ratio2(agg["over_limit__overage"], over_customers),
+        },
+    }
+
+
+# Sorting: a table column → the fields that order it (then customer name, then item id).
+SORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "customer": ("customer_sort", "customer_name"),
+    "customer_id": ("customer_ext_id",),
+    "item_id": ("item_ext_id",),
+    "is_trial": ("is_trial",),
+    "days_since_added": ("-start",),
+    "days_to_expiry": ("end",),
+    "days_to_renewal": ("end",),
+    "months_since_added": ("months_since_added",),
+    "months_remaining": ("months_remaining",),
+    "auto_renew": ("auto_renew",),
+    "total": ("total",),
+    "used": ("used",),
+    "assigned": ("assigned",),
+    "available": ("available",),
+    "assigned_pct": ("assigned_ratio",),
+    "used_pct": ("used_ratio",),
+    "weekly_assignment_change": ("weekly_assignment_change",),
+    "weekly_usage_change": ("weekly_usage_change",),
+    "usage_3_months": ("used_90",),
+}
+DEFAULT_SORT = "customer"
+
+
+def _ordering(sort: str) -> list[OrderBy]:
+    """ORDER BY for `key` or `-key`, ties by customer name then item id."""
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    order = []
+    for name in SORT_FIELDS.get(key, SORT_FIELDS[DEFAULT_SORT]):
+        flip = name.startswith("-") != descending
+        order.append(F(name.lstrip("-")).desc() if flip else F(name.lstrip("-")).asc())
+    return [*order, F("customer_sort").asc(), F("customer_name").asc(), F("item_ext_id").asc()]
+
+
+def _table_rows(lines: QuerySet[LineFigures], as_of: dt.date) -> QuerySet[LineFigures]:
+    """Lines with every computed column a table shows or sorts by."""
+    months_since_added = Greatest(
+        (Value(as_of.year) - F("start__year")) * 12
+        + (Value(as_of.month) - F("start__month"))
+        - Case(When(start__day__gt=as_of.day, then=1), default=0),
+        Value(0),
+    )
+    months_remaining = Greatest(
+        (F("end__year") - Value(as_of.year)) * 12
+        + (F("end__month") - Value(as_of.month))
+        - Case(When(end__day__lt=as_of.day, then=1), default=0),
+        Value(0),
+    )
+    return lines.annotate(
+        customer_sort=Lower("customer_name"),
+        available=_available(),
+        weekly_assignment_change=F("assigned") - F("assigned_before"),
+        weekly_usage_change=F("used") - F("used_before"),
+        months_since_added=ExpressionWrapper(months_since_added, IntegerField()),
+        months_remaining=ExpressionWrapper(months_remaining, IntegerField()),
+        assigned_ratio=ExpressionWrapper(Cast("assigned", FloatField()) / F("total"), FloatField()),
+        used_ratio=ExpressionWrapper(Cast("used", FloatField()) / F("total"), FloatField()),
+    )
+
+
+_ROW_FIELDS = (
+    "customer_ext_id", "customer_name", "item_ext_id", "is_trial", "start", "end", "auto_renew",
+    "total", "assigned", "used", "used_90", "available", "weekly_assignment_change",
+    "weekly_usage_change", "months_since_added", "months_remaining",
+)  # fmt: skip
+
+
+def _row(section: str, values: Mapping[str, Any], as_of: dt.date) -> dict[str, Any]:
+    """A table row with the keys of metrics.md (days and percentages from the row's figures)."""
+    total, assigned, used = values["total"], values["assigned"], values["used"]
+    row = {
+        "customer_id": values["customer_ext_id"],
+        "customer": values["customer_name"],
+        "item_id": values["item_ext_id"],
+        "is_trial": values["is_trial"],
+        "days_since_added": (as_of - values["start"]).days,
+        "days_to_expiry": (values["end"] - as_of).days,
+        "days_to_renewal": (values["end"] - as_of).days,
+        "months_since_added": values["months_since_added"],
+        "months_remaining": values["months_remaining"],
+        "auto_renew": values["auto_renew"],
+        "total": total,
+        "used": used,
+        "assigned": assigned,
+        "available": values["available"],
+        "weekly_assignment_change": values["weekly_assignment_change"],
+        "weekly_usage_change": values["weekly_usage_change"],
+        "usage_3_months": values["used_90"],
+        "assigned_pct": pct(assigned, total),
+        "used_pct": pct(used, total),
+    }
+    return {key: row[key] for key in ROW_KEYS[section]}
+
+
+@dataclass(frozen=True)
+class TableRequest:
+    """Which rows of a section's table to fetch: sorted by `sort`, page `page` of `per_page`
+    rows (every row when `per_page` is None). A page past the end shows the last one."""
+
+    sort: str = DEFAULT_SORT
+    page: int = 1
+    per_page: int | None = None
+
+
+# --- The whole answer ------------------------------------------------------------------------
+
+
+def subscriptions_analytics(
+    *,
+    user: Any,
+    product: str,
+    as_of: dt.date,
+    tables: Mapping[str, TableRequest] | None = None,
+    with_trend: bool = True,
+) -> dict[str, Any]:
+    """The subscriptions analytics of the person's scope as of D for one product (api.md shape).
+
+    `tables` says which rows of which sections to fetch (default: every row of every section,
+    as the API answers); each section also carries `count`, its number of rows.
+    """
+    if product not in PRODUCTS:
+        raise ValueError(f"product must be one of {PRODUCTS}")
+    if tables is None:
+        tables = {key: TableRequest() for key in SECTION_KEYS}
+    windows = Windows(as_of)
+    answer: dict[str, Any] = {"as_of": as_of, "product": product}
+    with tuned(), figures(user, product, as_of) as computed:
+        lines = computed.lines
+        medians = cohort_medians(lines, as_of)
+        agg = _kpis(lines, product, windows, medians)
+        answer["kpis"] = {key: agg[key] for key in KPI_KEYS}
+        filters = _section_filters(product, windows, medians)
+        section_kpis = _section_kpis(agg)
+        for key in SECTION_KEYS:
+            section: dict[str, Any] = {"kpis": section_kpis[key], "count": agg[f"{key}__rows"]}
+            request = tables.get(key)
+            if request is not None:
+                rows = _table_rows(lines.filter(filters[key]), as_of).order_by(
+                    *_ordering(request.sort)
+                )
+                values = rows.values(*_ROW_FIELDS)
+                if request.per_page is not None:
+                    pages = max(1, -(-section["count"] // request.per_page))
+                    section["page"] = min(max(1, request.page), pages)
+                    start = (section["page"] - 1) * request.per_page
+                    values = values[start : start + request.per_page]
+                section["rows"] = [_row(key, v, as_of) for v in values]
+            answer[key] = section
+        if with_trend:
+            answer["trend"] = trend(computed)
+    return answer
+
+
+# --- The first KPI row as customer ids (for the customer list) --------------------------------
+
+
+def _counted_lines(user: Any, as_of: dt.date) -> QuerySet[ItemLine]:
+    """Meetings/calling lines with licenses on items in force on D, of the person's scope,
+    annotated with the same names as LineFigures (so `Windows` conditions apply to both)."""
+    return (
+        ItemLine.objects.filter(
+            in_force_q(as_of, "item__"),
+            product__in=PRODUCTS,
+            licenses__gt=0,
+            item__customer__in=partner_customer_scope(user),
+        )
+        .annotate(
+            total=F("licenses"),
+            start=F("item__start"),
+            end=F("item__end"),
+            is_trial=F("item__is_trial"),
+            auto_renew=F("item__auto_renew"),
+            customer_id=F("item__customer_id"),
+            assigned=assigned_subquery(as_of),
+        )
+        .order_by()
+    )
+
+
+def kpi_customer_ids(user: Any, kpi: str, as_of: dt.date) -> QuerySet[Any]:
+    """Ids of the customers a first-row KPI counts (`total_customers`, `expiring_soon`,
+    `renewing_soon`, `low_assignment`, `over_limit`), as a lazy queryset for `id__in=`."""
+    if kpi not in KPI_KEYS:
+        raise ValueError(f"kpi must be one of {KPI_KEYS}")
+    lines = _counted_lines(user, as_of)
+    windows = Windows(as_of)
+    conditions = {
+        "total_customers": lambda: Q(),
+        "expiring_soon": lambda: windows.expiring,
+        "renewing_soon": lambda: windows.renewing,
+        "low_assignment": lambda: windows.low_any(cohort_medians(lines, as_of)),
+        "over_limit": lambda: windows.over,
+    }
+    return lines.filter(conditions[kpi]()).values_list("item__customer_id", flat=True).distinct()
