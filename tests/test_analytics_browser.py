@@ -50,5 +50,7 @@ def test_toggle_sort_hover_a_bar_and_open_a_kpi(page, transactional_db, partner,
 
     # then a KPI card opens the customer list for exactly those customers
     page.get_by_test_id("kpi-over_limit").click()
-    expect(page).to_have_url(re.compile(r"/customers/\?kpi=over_limit&as_of=2026-11-26"))
+    expect(page).to_have_url(re.compile(r"/customers/\?q=kpi%3Aover_limit&as_of=2026-11-26"))
     expect(page.get_by_role("heading", name="Customers").first).to_be_visible()
+    expect(page.get_by_test_id("customer-count")).to_have_text("1 customer")
+    expect(page.get_by_test_id("customer-table")).to_contain_text("Delta")

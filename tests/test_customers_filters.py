@@ -160,3 +160,19 @@ class TestWhatTokensSelect:
         assert tag_hint[0].query == "tag:EMEA "
         names = suggestions(user=self.user, query="gam")
         assert [s.label for s in names] == ["Gamma"]
+
+
+def test_kpi_token_narrows_the_list_to_the_customers_a_kpi_counts(partner, full_admin):
+    """`kpi:expiring_soon` (what the analytics cards link to) lists exactly what the KPI counts."""
+    import datetime as dt
+
+    today = dt.date(2026, 11, 26)
+    soon = CustomerFactory(partner=partner, name="Soon")
+    ItemFactory(customer=soon, end=today + dt.timedelta(days=90), lines={"calling": 5})
+    later = CustomerFactory(partner=partner, name="Later")
+    ItemFactory(customer=later, end=today + dt.timedelta(days=91), lines={"calling": 5})
+    flt = CustomerFilter.parse("kpi:expiring_soon")
+    assert flt.to_query() == "kpi:expiring_soon" and not flt.errors
+    names = [c.name for c in customer_list(user=full_admin, day=today, flt=flt)]
+    assert names == ["Soon"]
+    assert CustomerFilter.parse("kpi:nonsense").errors

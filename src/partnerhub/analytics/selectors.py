@@ -40,11 +40,12 @@ from django.db.models.lookups import LessThan
 
 from partnerhub.accounts.policy import partner_customer_scope
 from partnerhub.analytics.figures import PRODUCTS, figures, trend, tuned
+from partnerhub.analytics.keys import KPI_KEYS
 from partnerhub.analytics.models import LineFigures
 from partnerhub.subscriptions.models import ItemLine
 from partnerhub.subscriptions.selectors import assigned_subquery, in_force_q
 
-KPI_KEYS = ("total_customers", "expiring_soon", "renewing_soon", "low_assignment", "over_limit")
+
 SECTION_KEYS = ("recently_added", "expiring", "renewing", "low_assignment", "over_limit")
 WINDOW_DAYS = 90  # "next 90 days" / "last 90 days"
 COHORT_MIN_DAYS = 30  # low assignment compares items added at least 30 days ago

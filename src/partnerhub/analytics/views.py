@@ -287,19 +287,14 @@ def _trend_chart(trend: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _kpi_cards(kpis: dict[str, Any], as_of: dt.date) -> list[dict[str, Any]]:
     """The first KPI row; each card opens the customer list filtered to its customers."""
-    try:
-        customers_url = reverse("customers:list")
-    except NoReverseMatch:  # the customer list is another app's page
-        customers_url = ""
+    customers_url = reverse("customers:list")
     return [
         {
             "key": key,
             "label": KPI_LABELS[key],
             "hint": KPI_HINTS[key],
             "value": kpis[key],
-            "url": f"{customers_url}?{urlencode({'kpi': key, 'as_of': as_of.isoformat()})}"
-            if customers_url
-            else "",
+            "url": f"{customers_url}?{urlencode({'q': f'kpi:{key}', 'as_of': as_of.isoformat()})}",
         }
         for key in KPI_KEYS
     ]

@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Q
 from django.utils.translation import gettext as _
 
 from partnerhub.core.choices import Product
 from partnerhub.customers.models import Customer
+from partnerhub.analytics.keys import KPI_KEYS
 from partnerhub.customers.statuses import STATUS_ORDER, any_status_q
 from partnerhub.subscriptions.models import Item, ItemLine
 from partnerhub.subscriptions.selectors import in_force_q
@@ -32,6 +33,8 @@ KEYS: dict[str, tuple[str, ...] | None] = {
     "tag": None,
     "managedby": MANAGED_BY,
     "type": TYPES,
+    # The first KPI row of the subscriptions analytics (its cards open the list with these).
+    "kpi": KPI_KEYS,
 }
 SORTS: tuple[str, ...] = ("name", "-name", "created", "-created", "status", "-status")
 
@@ -61,6 +64,7 @@ class CustomerFilter:
     tags: list[str] = field(default_factory=list)
     managed_by: list[str] = field(default_factory=list)
     types: list[str] = field(default_factory=list)
+    kpis: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @classmethod
@@ -104,6 +108,7 @@ class CustomerFilter:
             "product": self.products,
             "managedby": self.managed_by,
             "type": self.types,
+            "kpi": self.kpis,
         }[key]
         _add(target, normal)
 
@@ -115,6 +120,7 @@ class CustomerFilter:
         parts += [f"tag:{_quote(v)}" for v in self.tags]
         parts += [f"managedby:{v}" for v in self.managed_by]
         parts += [f"type:{v}" for v in self.types]
+        parts += [f"kpi:{v}" for v in self.kpis]
         return " ".join(parts)
 
     @property
@@ -126,6 +132,7 @@ class CustomerFilter:
             or self.tags
             or self.managed_by
             or self.types
+            or self.kpis
         )
 
     def apply(self, qs: QuerySet[Customer], *, user: Any, day: dt.date) -> QuerySet[Customer]:
@@ -149,6 +156,14 @@ class CustomerFilter:
                 qs = qs.filter(partner_id=user.partner_id)
             else:
                 qs = qs.exclude(partner_id=user.partner_id)
+        if self.kpis:
+            # Late import: the analytics build on the customers app, not the other way round.
+            from partnerhub.analytics.selectors import kpi_customer_ids
+
+            counted = Q()
+            for kpi in self.kpis:
+                counted |= Q(id__in=kpi_customer_ids(user, kpi, day))
+            qs = qs.filter(counted)
         for name in self.tags:
             carried = CustomerTag.objects.filter(
                 customer_id=OuterRef("pk"), tag__partner_id=user.partner_id, tag__name__iexact=name
@@ -159,7 +174,7 @@ class CustomerFilter:
 
 def merge_panel(flt: CustomerFilter, params: Any) -> CustomerFilter:
     """The filter panel is authoritative for its keys; the free text stays from the query box."""
-    merged = CustomerFilter(text=flt.text)
+    merged = CustomerFilter(text=flt.text, kpis=list(flt.kpis))
     for key, name in (
         ("status", "status"),
         ("product", "product"),
