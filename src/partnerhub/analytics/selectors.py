@@ -45,7 +45,6 @@ from partnerhub.analytics.models import LineFigures
 from partnerhub.subscriptions.models import ItemLine
 from partnerhub.subscriptions.selectors import assigned_subquery, in_force_q
 
-
 SECTION_KEYS = ("recently_added", "expiring", "renewing", "low_assignment", "over_limit")
 WINDOW_DAYS = 90  # "next 90 days" / "last 90 days"
 COHORT_MIN_DAYS = 30  # low assignment compares items added at least 30 days ago

@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from partnerhub.analytics.keys import KPI_KEYS
 from partnerhub.core.choices import Product
 from partnerhub.customers.models import Customer
-from partnerhub.analytics.keys import KPI_KEYS
 from partnerhub.customers.statuses import STATUS_ORDER, any_status_q
 from partnerhub.subscriptions.models import Item, ItemLine
 from partnerhub.subscriptions.selectors import in_force_q
