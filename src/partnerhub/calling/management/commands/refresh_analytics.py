@@ -1,0 +1,40 @@
+"""`partnerhub refresh_analytics [--as-of D]`: compute the weekly calling rollups (api.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from partnerhub.calling.models import CustomerWeek, EndpointWeek
+from partnerhub.calling.services import WEEK, refresh_analytics, refresh_weeks
+from partnerhub.core import clock
+
+
+class Command(BaseCommand):
+    help = "Compute and store the calling analytics rollups of the last 8 completed weeks."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--as-of", dest="as_of", help="the as-of date YYYY-MM-DD (default: today)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            as_of = clock.parse_date(options["as_of"]) if options["as_of"] else clock.today()
+        except clock.AsOfError as exc:
+            raise CommandError(f"--as-of: {exc}") from exc
+        refresh = refresh_analytics(as_of=as_of)
+        weeks = refresh_weeks(refresh.week_start)
+        last_day = weeks[-1] + WEEK - dt.timedelta(days=1)
+        customer_weeks = CustomerWeek.objects.filter(refresh=refresh).count()
+        endpoint_rows = EndpointWeek.objects.filter(refresh=refresh).count()
+        self.stdout.write(
+            f"Refreshed calling analytics as of {as_of}: weeks {weeks[0]} … {last_day} "
+            f"(last completed week {weeks[-1]} … {last_day}), "
+            f"{customer_weeks} customer-weeks, {endpoint_rows} endpoint rows, "
+            f"in {refresh.duration_ms / 1000:.2f} s."
+        )
+        steps = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in refresh.timings.items())
+        self.stdout.write(f"Steps: {steps}.")
