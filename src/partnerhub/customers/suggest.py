@@ -19,6 +19,7 @@ KEY_HINTS: dict[str, Any] = {
     "tag": gettext_lazy("tag"),
     "managedby": gettext_lazy("managed by: partner or external"),
     "type": gettext_lazy("subscription type"),
+    "kpi": gettext_lazy("counted by a subscriptions analytics KPI"),
 }
 
 
