@@ -1,0 +1,294 @@
+"""Naming the lines whose references do not resolve, in SQL over the staging tables.
+
+A reference is good when the record exists already (in the real tables) or comes on an earlier line
+of the same load (a staging row with a smaller `ln`); references to a record whose own line was bad
+are not reported again. Through the API "exists" means "is one of the caller partner's customers'".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.backends.utils import CursorWrapper
+from django.utils.translation import gettext as _
+
+from partnerhub.ingest.errors import MAX_REPORTED_ERRORS
+from partnerhub.ingest.merge import names, own_customer
+
+
+@dataclass(frozen=True)
+class Check:
+    """Lines of staging table `table` for which SQL condition `bad` holds are bad in `field`."""
+
+    table: str
+    field: str
+    value: str  # the column shown in the message
+    bad: str
+    message: str  # with %(value)r
+
+
+def _known(kind: str, real: str, staged: str, column: str) -> str:
+    """Neither in the real tables, nor earlier in the load, nor on a bad line of that kind."""
+    return (
+        f"NOT EXISTS ({real}) AND NOT EXISTS ({staged}) AND NOT EXISTS "
+        f"(SELECT 1 FROM {{s_badid}} b WHERE b.kind = '{kind}' AND b.ext_id = {column})"
+    )
+
+
+def _customer(pid: int | None, column: str = "s.customer") -> str:
+    return _known(
+        "customer",
+        f"SELECT 1 FROM {{customer}} c WHERE c.ext_id = {column}{own_customer('c', pid)}",
+        f"SELECT 1 FROM {{s_customer}} x WHERE x.ext_id = {column} AND x.ln < s.ln",
+        column,
+    )
+
+
+def _user_of_customer(pid: int | None, column: str) -> str:
+    return _known(
+        "user",
+        f"SELECT 1 FROM {{cuser}} u JOIN {{customer}} c ON c.id = u.customer_id "
+        f"WHERE u.ext_id = {column} AND c.ext_id = s.customer{own_customer('c', pid)}",
+        f"SELECT 1 FROM {{s_user}} x WHERE x.ext_id = {column} AND x.customer = s.customer "
+        "AND x.ln < s.ln",
+        column,
+    )
+
+
+def _item(pid: int | None, column: str, *, subscription: bool) -> str:
+    only = " AND NOT i.is_trial" if subscription else ""
+    own = (
+        ""
+        if pid is None
+        else f" AND i.customer_id IN (SELECT id FROM {{customer}} WHERE partner_id = {int(pid)})"
+    )
+    staged_only = " AND NOT x.is_trial" if subscription else ""
+    return _known(
+        "item",
+        f"SELECT 1 FROM {{item}} i WHERE i.ext_id = {column}{only}{own}",
+        f"SELECT 1 FROM {{s_item}} x WHERE x.ext_id = {column}{staged_only} AND x.ln < s.ln",
+        column,
+    )
+
+
+def _owned_elsewhere(table: str, pid: int, via: str = "customer") -> str:
+    """Through the API: the id is taken by a record outside the caller's customers."""
+    if via == "item":
+        return (
+            f"EXISTS (SELECT 1 FROM {{{table}}} r JOIN {{item}} i ON i.id = r.item_id "
+            f"JOIN {{customer}} c ON c.id = i.customer_id "
+            f"WHERE r.ext_id = s.ext_id AND c.partner_id <> {int(pid)})"
+        )
+    return (
+        f"EXISTS (SELECT 1 FROM {{{table}}} r JOIN {{customer}} c ON c.id = r.customer_id "
+        f"WHERE r.ext_id = s.ext_id AND c.partner_id <> {int(pid)})"
+    )
+
+
+def all_checks(pid: int | None) -> list[Check]:
+    """Every reference and identity rule of dataset.md that SQL decides."""
+    no_customer = _("no customer %(value)r (it must exist already or come on an earlier line)")
+    if pid is not None:
+        no_customer = _(
+            "%(value)r is not one of your customers "
+            "(it must exist already or come on an earlier line)"
+        )
+    no_user = _(
+        "no user %(value)r of this customer (it must exist already or come on an earlier line)"
+    )
+    no_item = _(
+        "no subscription or trial %(value)r (it must exist already or come on an earlier line)"
+    )
+    own_user = (
+        ""
+        if pid is None
+        else f" AND u.customer_id IN (SELECT id FROM {{customer}} WHERE partner_id = {int(pid)})"
+    )
+    no_sub = _("no subscription %(value)r (it must exist already or come on an earlier line)")
+    checks = [
+        Check(
+            "customer",
+            "partner",
+            "s.partner",
+            _known(
+                "partner",
+                "SELECT 1 FROM {partner} p WHERE p.ext_id = s.partner",
+                "SELECT 1 FROM {s_partner} x WHERE x.ext_id = s.partner AND x.ln < s.ln",
+                "s.partner",
+            ),
+            _("no partner %(value)r (it must exist already or come on an earlier line)"),
+        ),
+        Check(
+            "partner_user",
+            "partner",
+            "s.partner",
+            _known(
+                "partner",
+                "SELECT 1 FROM {partner} p WHERE p.ext_id = s.partner",
+                "SELECT 1 FROM {s_partner} x WHERE x.ext_id = s.partner AND x.ln < s.ln",
+                "s.partner",
+            ),
+            _("no partner %(value)r (it must exist already or come on an earlier line)"),
+        ),
+        Check(
+            "pu_customer",
+            "customers",
+            "s.customer",
+            _known(
+                "customer",
+                "SELECT 1 FROM {customer} c JOIN {partner} p ON p.id = c.partner_id "
+                "WHERE c.ext_id = s.customer AND p.ext_id = s.partner",
+                "SELECT 1 FROM {s_customer} x WHERE x.ext_id = s.customer "
+                "AND x.partner = s.partner AND x.ln < s.ln",
+                "s.customer",
+            ),
+            _(
+                "no customer %(value)r of this person's partner "
+                "(it must exist already or come on an earlier line)"
+            ),
+        ),
+        Check("external_admin", "customer", "s.customer", _customer(pid), no_customer),
+        Check(
+            "external_admin",
+            "email",
+            "s.email",
+            _known(
+                "partner_user",
+                "SELECT 1 FROM {person} u WHERE u.email = s.email AND u.partner_id IS NOT NULL",
+                "SELECT 1 FROM {s_partner_user} x WHERE x.email = s.email AND x.ln < s.ln",
+                "s.email",
+            ),
+            _(
+                "no partner person with the e-mail %(value)r "
+                "(it must exist already or come on an earlier line)"
+            ),
+        ),
+        Check("admin_login", "customer", "s.customer", _customer(pid), no_customer),
+        Check("item", "customer", "s.customer", _customer(pid), no_customer),
+        Check(
+            "item",
+            "id",
+            "s.ext_id",
+            "s.is_trial AND (EXISTS (SELECT 1 FROM {item} i WHERE i.ext_id = s.ext_id "
+            "AND NOT i.is_trial) OR EXISTS (SELECT 1 FROM {s_item} x WHERE x.ext_id = s.ext_id "
+            "AND NOT x.is_trial AND x.ln < s.ln))",
+            _("%(value)r is already the id of a subscription"),
+        ),
+        Check(
+            "item",
+            "id",
+            "s.ext_id",
+            "NOT s.is_trial AND (EXISTS (SELECT 1 FROM {item} i WHERE i.ext_id = s.ext_id "
+            "AND i.is_trial) OR EXISTS (SELECT 1 FROM {s_item} x WHERE x.ext_id = s.ext_id "
+            "AND x.is_trial AND x.ln < s.ln))",
+            _("%(value)r is already the id of a trial"),
+        ),
+        Check(
+            "order",
+            "subscription",
+            "s.subscription",
+            _item(pid, "s.subscription", subscription=True),
+            no_sub,
+        ),
+        Check(
+            "invoice",
+            "subscription",
+            "s.subscription",
+            _item(pid, "s.subscription", subscription=True),
+            no_sub,
+        ),
+        Check("user", "customer", "s.customer", _customer(pid), no_customer),
+        Check(
+            "assignment",
+            "user",
+            "s.usr",
+            _known(
+                "user",
+                "SELECT 1 FROM {cuser} u WHERE u.ext_id = s.usr" + own_user,
+                "SELECT 1 FROM {s_user} x WHERE x.ext_id = s.usr AND x.ln < s.ln",
+                "s.usr",
+            ),
+            _("no user %(value)r (it must exist already or come on an earlier line)"),
+        ),
+        Check("assignment", "item", "s.item", _item(pid, "s.item", subscription=False), no_item),
+        Check("call_queue", "customer", "s.customer", _customer(pid), no_customer),
+        Check("meeting", "customer", "s.customer", _customer(pid), no_customer),
+        Check("meeting", "host", "s.host", _user_of_customer(pid, "s.host"), no_user),
+        Check("participant", "participants", "s.usr", _user_of_customer(pid, "s.usr"), no_user),
+        Check("call", "customer", "s.customer", _customer(pid), no_customer),
+        Check("call", "user", "s.usr", _user_of_customer(pid, "s.usr"), no_user),
+        Check(
+            "call",
+            "queue.id",
+            "s.queue",
+            "s.queue IS NOT NULL AND "
+            + _known(
+                "call_queue",
+                "SELECT 1 FROM {queue} q JOIN {customer} c ON c.id = q.customer_id "
+                "WHERE q.ext_id = s.queue AND c.ext_id = s.customer",
+                "SELECT 1 FROM {s_call_queue} x WHERE x.ext_id = s.queue "
+                "AND x.customer = s.customer AND x.ln < s.ln",
+                "s.queue",
+            ),
+            _(
+                "no call queue %(value)r of this customer "
+                "(it must exist already or come on an earlier line)"
+            ),
+        ),
+    ]
+    if pid is not None:
+        elsewhere = _("the id %(value)r is already used outside your customers")
+        checks += [
+            Check(
+                "customer",
+                "id",
+                "s.ext_id",
+                f"EXISTS (SELECT 1 FROM {{customer}} c WHERE c.ext_id = s.ext_id "
+                f"AND c.partner_id <> {int(pid)})",
+                elsewhere,
+            ),
+            Check("item", "id", "s.ext_id", _owned_elsewhere("item", pid), elsewhere),
+            Check("order", "id", "s.ext_id", _owned_elsewhere("order", pid, "item"), elsewhere),
+            Check("invoice", "id", "s.ext_id", _owned_elsewhere("invoice", pid, "item"), elsewhere),
+            Check("user", "id", "s.ext_id", _owned_elsewhere("cuser", pid), elsewhere),
+            Check("call_queue", "id", "s.ext_id", _owned_elsewhere("queue", pid), elsewhere),
+            Check("meeting", "id", "s.ext_id", _owned_elsewhere("meeting", pid), elsewhere),
+            Check("call", "id", "s.ext_id", _owned_elsewhere("call", pid), elsewhere),
+        ]
+    return checks
+
+
+@dataclass
+class Found:
+    """Bad lines found by one check: the first ones (seq, field, message) and how many in all."""
+
+    rows: list[tuple[int, str, str]]
+    total: int
+
+
+def run_check(cursor: CursorWrapper, check: Check, *, limit: int = MAX_REPORTED_ERRORS) -> Found:
+    """The first `limit` bad lines of one check (by line) and their total count."""
+    n = names()
+    where = check.bad.format(**n)
+    table = n[f"s_{check.table}"]
+    cursor.execute(
+        f"SELECT s.ln, {check.value} FROM {table} s WHERE {where} ORDER BY s.ln LIMIT {int(limit)}"
+    )
+    rows = [(ln, check.field, check.message % {"value": value}) for ln, value in cursor.fetchall()]
+    total = len(rows)
+    if total == limit:
+        cursor.execute(f"SELECT count(*) FROM {table} s WHERE {where}")
+        total = int(cursor.fetchone()[0])
+    return Found(rows, total)
+
+
+def run_checks(
+    cursor: CursorWrapper, pid: int | None, tables: set[str], *, limit: int = MAX_REPORTED_ERRORS
+) -> list[Found]:
+    """Run every check on the staging tables that hold rows."""
+    return [run_check(cursor, c, limit=limit) for c in all_checks(pid) if c.table in tables]
+
+
+def any_bad(cursor: CursorWrapper, pid: int | None, table: str) -> bool:
+    """Whether some staged row of `table` fails one of its checks."""
+    return any(run_check(cursor, c, limit=1).rows for c in all_checks(pid) if c.table == table)

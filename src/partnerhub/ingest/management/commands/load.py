@@ -1,0 +1,63 @@
+"""`partnerhub load FILE [FILE…]`: load dataset files (dataset.md), all or nothing."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from partnerhub.ingest.errors import LoadError, SourceError
+from partnerhub.ingest.progress import Progress
+from partnerhub.ingest.reader import file_source
+from partnerhub.ingest.services import dataset_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Load dataset files in the JSON Lines format (.jsonl or .jsonl.gz; - for standard input). "
+        "One transaction: any bad line refuses the whole load and every bad line is named."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="+", metavar="FILE")
+        parser.add_argument(
+            "--no-progress", action="store_true", help="no progress bar even on a terminal"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        paths: list[str] = options["files"]
+        for path in paths:
+            if path != "-" and not os.path.isfile(path):
+                raise CommandError(f"{path}: no such file")
+        sources = [file_source(p) for p in paths]
+        progress = None
+        if not options["no_progress"] and sys.stderr.isatty():
+            progress = Progress(sys.stderr, sum(s.size or 0 for s in sources))
+        try:
+            result = dataset_load(sources=sources, progress=progress)
+        except SourceError as exc:
+            if progress is not None:
+                progress.close()
+            raise CommandError(f"{exc} (nothing was written)") from None
+        except LoadError as exc:
+            if progress is not None:
+                progress.close()
+            for error in exc.errors:
+                self.stderr.write(str(error))
+            if exc.not_shown:
+                self.stderr.write(exc.more_note())
+            raise CommandError(exc.summary()) from None
+        if progress is not None:
+            progress.close()
+        counts = ", ".join(f"{kind} {n:,}" for kind, n in result.counts.items())
+        self.stdout.write(
+            f"Loaded {result.lines:,} lines in {result.seconds:.1f} s "
+            f"({result.lines_per_second:,.0f} lines/s): {counts or 'nothing'}"
+        )
+        if options["verbosity"] > 1:
+            phases = ", ".join(f"{name} {s:.1f} s" for name, s in result.phases.items())
+            self.stdout.write(f"Time of the loading thread: {phases}")
+            if result.bulk_tables:
+                self.stdout.write(f"Rebuilt after the load: {', '.join(result.bulk_tables)}")

@@ -1,0 +1,107 @@
+"""Derived usage days (rules.md "used"): who used calling or meetings on which day.
+
+A user used calling on a day with a `webex_calling` call starting that day (UTC), and meetings on a
+day with a meeting starting that day that they hosted or took part in. The loader keeps
+`activity.UsageDay` in step, set-based: new rows from each chunk's staged calls and meetings, and a
+recomputation for the users whose calls or meetings were replaced so that a stale day cannot stay.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from partnerhub.ingest.merge import Merger
+
+CALLING = "calling"
+MEETINGS = "meetings"
+
+
+def note_replaced(merger: Merger, table: str) -> None:
+    """Before calls or meetings are upserted: note users whose replaced rows change usage."""
+    day = merger.backend.day_of
+    if table == "call":
+        merger.run(
+            "INSERT INTO ingest_redo (user_id, product) "
+            "SELECT DISTINCT a.user_id, 'calling' FROM {s_call} s "
+            "JOIN {call} a ON a.ext_id = s.ext_id JOIN {cuser} u ON u.id = a.user_id "
+            "WHERE a.call_type = 'webex_calling' AND (s.call_type <> 'webex_calling' "
+            f"OR u.ext_id <> s.usr OR {day('a.start')} <> s.day)"
+        )
+    if table == "meeting":
+        # the old host and old participants of meetings that moved day or changed host
+        merger.run(
+            "INSERT INTO ingest_redo (user_id, product) "
+            "SELECT m.host_id, 'meetings' FROM {s_meeting} s "
+            "JOIN {meeting} m ON m.ext_id = s.ext_id JOIN {cuser} u ON u.id = m.host_id "
+            f"WHERE u.ext_id <> s.host OR {day('m.start')} <> s.day "
+            "UNION SELECT mp.user_id, 'meetings' FROM {s_meeting} s "
+            "JOIN {meeting} m ON m.ext_id = s.ext_id "
+            "JOIN {participant} mp ON mp.meeting_id = m.id "
+            "JOIN {cuser} u ON u.id = mp.user_id "
+            f"WHERE {day('m.start')} <> s.day OR NOT EXISTS (SELECT 1 FROM {{s_participant}} p "
+            "  WHERE p.meeting = s.ext_id AND p.usr = u.ext_id)"
+        )
+
+
+def add_chunk(merger: Merger, staged: dict[str, int]) -> None:
+    """After a chunk is merged: recompute the noted users, then add the chunk's usage days."""
+    day = merger.backend.day_of
+    merger.run("SELECT 1 FROM ingest_redo LIMIT 1")
+    if merger.cursor.fetchone():
+        merger.run(
+            "DELETE FROM {usage} WHERE EXISTS (SELECT 1 FROM ingest_redo r "
+            "  WHERE r.user_id = {usage}.user_id AND r.product = {usage}.product)"
+        )
+        merger.run(
+            "INSERT INTO {usage} (user_id, product, day) "
+            f"SELECT DISTINCT a.user_id, 'calling', {day('a.start')} FROM {{call}} a "
+            "WHERE a.call_type = 'webex_calling' AND a.user_id IN "
+            "  (SELECT user_id FROM ingest_redo WHERE product = 'calling') "
+            "ON CONFLICT (user_id, product, day) DO NOTHING"
+        )
+        merger.run(
+            "INSERT INTO {usage} (user_id, product, day) "
+            f"SELECT m.host_id, 'meetings', {day('m.start')} FROM {{meeting}} m "
+            "WHERE m.host_id IN (SELECT user_id FROM ingest_redo WHERE product = 'meetings') "
+            f"UNION SELECT mp.user_id, 'meetings', {day('m.start')} FROM {{participant}} mp "
+            "JOIN {meeting} m ON m.id = mp.meeting_id "
+            "WHERE mp.user_id IN (SELECT user_id FROM ingest_redo WHERE product = 'meetings') "
+            "ON CONFLICT (user_id, product, day) DO NOTHING"
+        )
+        merger.run("DELETE FROM ingest_redo")
+    if staged.get("call"):
+        merger.run(
+            "INSERT INTO {usage} (user_id, product, day) "
+            "SELECT DISTINCT u.id, 'calling', s.day FROM {s_call} s "
+            "JOIN {users} u ON u.ext_id = s.usr WHERE s.call_type = 'webex_calling' "
+            "ON CONFLICT (user_id, product, day) DO NOTHING"
+        )
+    if staged.get("meeting"):
+        merger.run(
+            "INSERT INTO {usage} (user_id, product, day) "
+            "SELECT u.id, 'meetings', s.day FROM {s_meeting} s JOIN {users} u ON u.ext_id = s.host "
+            "UNION SELECT u.id, 'meetings', p.day FROM {s_participant} p "
+            "JOIN {users} u ON u.ext_id = p.usr WHERE true "
+            "ON CONFLICT (user_id, product, day) DO NOTHING"
+        )
+
+
+def recompute_all(merger: Merger) -> None:
+    """Rebuild every usage day from all calls and meetings (after a load that dwarfs the tables)."""
+    day = merger.backend.day_of
+    if merger.backend.vendor == "postgresql":
+        merger.run("TRUNCATE {usage}")
+    else:
+        merger.run("DELETE FROM {usage}")
+    merger.run(
+        "INSERT INTO {usage} (user_id, product, day) "
+        f"SELECT DISTINCT a.user_id, 'calling', {day('a.start')} FROM {{call}} a "
+        "WHERE a.call_type = 'webex_calling'"
+    )
+    merger.run(
+        "INSERT INTO {usage} (user_id, product, day) "
+        f"SELECT m.host_id, 'meetings', {day('m.start')} FROM {{meeting}} m "
+        f"UNION SELECT mp.user_id, 'meetings', {day('m.start')} FROM {{participant}} mp "
+        "JOIN {meeting} m ON m.id = mp.meeting_id"
+    )
