@@ -6,7 +6,7 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2 -rs
 
 .PHONY: install demo test lint typecheck pytest browser bench serve clean messages
 
