@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer, SessionAuth
 
 from partnerhub.accounts.services import token_authenticate
+from partnerhub.api.errors import JsonParser, document_errors, reject_nul_in_url
 from partnerhub.core.clock import AsOfError
 
 
@@ -40,13 +42,26 @@ class InputError(Exception):
         self.detail = detail
 
 
-api = NinjaAPI(
+class PartnerHubAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document also declares the error answers of every operation."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_errors(schema)
+        return schema
+
+
+api = PartnerHubAPI(
     title="Partner Hub API",
     version="1",
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
     docs_url="/docs",
+    parser=JsonParser(),
 )
+api.add_decorator(reject_nul_in_url, mode="view")
 
 
 @api.exception_handler(Http404)
@@ -101,6 +116,8 @@ def _ninja_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, NinjaValidationError):  # a body JsonParser refused: 422
+        return _ninja_invalid(request, exc.__cause__)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 

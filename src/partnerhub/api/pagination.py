@@ -27,4 +27,6 @@ def page_slice(objects: QuerySet[Any] | list[Any], page: int, page_size: int) ->
         )
     count = objects.count() if isinstance(objects, QuerySet) else len(objects)
     start = (page - 1) * page_size
+    if start >= count:  # past the end; a huge page would overflow the database's OFFSET
+        return {"count": count, "items": []}
     return {"count": count, "items": list(objects[start : start + page_size])}

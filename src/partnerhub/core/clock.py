@@ -15,18 +15,30 @@ from django.utils.translation import gettext as _
 
 
 class AsOfError(ValueError):
-    """An `as_of` value that is not a YYYY-MM-DD date."""
+    """An `as_of` value that is not a YYYY-MM-DD date, or one outside MIN_DATE … MAX_DATE."""
+
+
+# The as-of dates figures can be computed for: their windows reach years before and after D,
+# which near date.min / date.max would overflow.
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2999, 12, 31)
 
 
 def parse_date(value: str, *, field: str = "as_of") -> dt.date:
-    """Parse a YYYY-MM-DD date, naming the field in the error."""
+    """Parse a YYYY-MM-DD date from MIN_DATE to MAX_DATE, naming the field in the error."""
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except (TypeError, ValueError) as exc:
         raise AsOfError(
             _("%(field)s: expected a date as YYYY-MM-DD, got %(value)r")
             % {"field": field, "value": value}
         ) from exc
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise AsOfError(
+            _("%(field)s: expected a date from %(min)s to %(max)s, got %(value)s")
+            % {"field": field, "min": MIN_DATE, "max": MAX_DATE, "value": day}
+        )
+    return day
 
 
 def today() -> dt.date:

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Count, QuerySet, Window
 
 MAX_PAGE_SIZE = 500
+MAX_OFFSET = 2**63 - 1  # the largest OFFSET / LIMIT PostgreSQL and SQLite accept (a bigint)
 
 
 @contextmanager
@@ -37,6 +38,8 @@ def short_queries() -> Iterator[None]:
 def fetch_page(qs: QuerySet[Any], *, number: int, size: int) -> tuple[list[Any], int]:
     """The rows of page `number` (1-based) and the total number of rows."""
     offset = (number - 1) * size
+    if offset + size > MAX_OFFSET:  # past any table's end; the database would overflow
+        return [], qs.count()
     rows = list(qs.annotate(total_rows=Window(Count("pk")))[offset : offset + size])
     if rows:
         return rows, int(rows[0].total_rows)

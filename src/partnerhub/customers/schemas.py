@@ -24,7 +24,9 @@ class CustomerPageOut(Schema):
     items: list[CustomerOut]
 
 
-class LineOut(Schema):
+class CustomerLineOut(Schema):
+    """A license line with its use; `Customer…` keeps OpenAPI component names unique."""
+
     product: str
     licenses: int
     assigned: int
@@ -32,7 +34,7 @@ class LineOut(Schema):
     available: int
 
 
-class OrderOut(Schema):
+class CustomerOrderOut(Schema):
     id: str
     date: dt.date
     action: str
@@ -49,25 +51,25 @@ class InvoiceOut(Schema):
     status: str
 
 
-class SubscriptionOut(Schema):
+class CustomerSubscriptionOut(Schema):
     id: str
     state: str
     start: dt.date
     end: dt.date
     auto_renew: bool
     renewal_date: dt.date | None
-    lines: list[LineOut]
-    orders: list[OrderOut]
+    lines: list[CustomerLineOut]
+    orders: list[CustomerOrderOut]
     invoices: list[InvoiceOut]
 
 
-class TrialOut(Schema):
+class CustomerTrialOut(Schema):
     id: str
     state: str
     start: dt.date
     end: dt.date
     days_left: int | None
-    lines: list[LineOut]
+    lines: list[CustomerLineOut]
 
 
 class PartnerAdminOut(Schema):
@@ -83,6 +85,6 @@ class PartnerAdminIn(Schema):
 class CustomerDetailOut(CustomerOut):
     country: str
     status_reasons: dict[str, list[str]]
-    subscriptions: list[SubscriptionOut]
-    trials: list[TrialOut]
+    subscriptions: list[CustomerSubscriptionOut]
+    trials: list[CustomerTrialOut]
     partner_admins: list[PartnerAdminOut]

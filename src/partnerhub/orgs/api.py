@@ -21,10 +21,10 @@ from partnerhub.orgs.schemas import (
     CustomerUserIn,
     CustomerUserOut,
     CustomerUserPage,
+    OrgPersonOut,
     OwnOrgOut,
     OwnOrgSetupIn,
     PersonIn,
-    PersonOut,
     PersonPage,
     ServicesOut,
 )
@@ -233,7 +233,7 @@ def own_people(
     return {"count": result["count"], "items": [_person_out(p) for p in result["items"]]}
 
 
-@router.post("/org/people", response={201: PersonOut})
+@router.post("/org/people", response={201: OrgPersonOut})
 def own_people_add(request: HttpRequest, payload: PersonIn) -> tuple[int, dict[str, Any]]:
     """Add a person to the own organization; they are e-mailed a link to choose a password."""
     user = request.auth  # type: ignore[attr-defined]
@@ -255,7 +255,7 @@ def _own_person(user: User, email: str) -> User:
     return person
 
 
-@router.post("/org/people/{email}/deactivate", response=PersonOut)
+@router.post("/org/people/{email}/deactivate", response=OrgPersonOut)
 def own_people_deactivate(request: HttpRequest, email: str) -> dict[str, Any]:
     """Deactivate a person of the own organization: they can no longer sign in."""
     user = request.auth  # type: ignore[attr-defined]
@@ -263,7 +263,7 @@ def own_people_deactivate(request: HttpRequest, email: str) -> dict[str, Any]:
     return _person_out(person_set_active(actor=user, person=_own_person(user, email), active=False))
 
 
-@router.post("/org/people/{email}/reactivate", response=PersonOut)
+@router.post("/org/people/{email}/reactivate", response=OrgPersonOut)
 def own_people_reactivate(request: HttpRequest, email: str) -> dict[str, Any]:
     """Reactivate a deactivated person of the own organization."""
     user = request.auth  # type: ignore[attr-defined]

@@ -99,7 +99,7 @@ class OwnOrgSetupIn(Schema):
     accept_terms: bool = False
 
 
-class PersonOut(Schema):
+class OrgPersonOut(Schema):
     email: str
     name: str
     role: str
@@ -114,4 +114,4 @@ class PersonIn(Schema):
 
 class PersonPage(Schema):
     count: int
-    items: list[PersonOut]
+    items: list[OrgPersonOut]

@@ -21,6 +21,7 @@ from django.db.models.functions import Length
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from partnerhub.analytics.services import snapshot_refresh_items
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
@@ -231,6 +232,9 @@ class OrderResult:
     converted_trial: Item | None
 
 
+MAX_AMOUNT = 10**12  # Order.amount is a DecimalField(max_digits=14, decimal_places=2)
+
+
 def _clean_amount(
     amount: Any, currency: str | None, errors: dict[str, list[str]]
 ) -> tuple[Decimal | None, str]:
@@ -241,8 +245,12 @@ def _clean_amount(
         except InvalidOperation:
             errors.setdefault("amount", []).append(_("Enter a number."))
         else:
-            if value < 0 or not value.is_finite():
+            if not value.is_finite() or value < 0:
                 errors.setdefault("amount", []).append(_("The amount cannot be negative."))
+            elif value >= MAX_AMOUNT or round(value, 2) >= MAX_AMOUNT:
+                errors.setdefault("amount", []).append(
+                    _("The amount must be below %(max)s.") % {"max": f"{MAX_AMOUNT:,}"}
+                )
     code = (currency or "").strip().upper()
     if code and (len(code) != 3 or not code.isalpha()):
         errors.setdefault("currency", []).append(_("Give a three-letter currency code, e.g. EUR."))
@@ -417,6 +425,7 @@ def order_place(
             if trial is not None:
                 trial_convert(actor=actor, trial=trial, subscription=item, day=today)
                 converted = trial
+        snapshot_refresh_items(item_ids=[item.pk, *([converted.pk] if converted else [])])
     return OrderResult(order=order, subscription=item, converted_trial=converted)
 
 
@@ -490,6 +499,7 @@ def subscription_setup(
         item.start = start
         item.state = ItemState.ACTIVE
         item.save(update_fields=["start", "state"])
+        snapshot_refresh_items(item_ids=[item.pk])
         audit_record(
             actor=actor,
             action="subscription.setup",
