@@ -17,14 +17,36 @@ from partnerhub.analytics.selectors import (
     pct,
     subscriptions_analytics,
 )
+from partnerhub.analytics.services import snapshot_build, snapshot_refresh_items
 from partnerhub.core.choices import Role
+from partnerhub.subscriptions.models import Item
 from tests.analytics_factories import D, assign, customer, days, item, use
 from tests.factories import CustomerManagerFactory, ExternalAdminFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
+class _Snapshot:
+    """How the test's figures reach the stored snapshot (see the `snapshot` fixture)."""
+
+    refreshed_by_writes = False
+
+
+@pytest.fixture(autouse=True, params=["built_by_the_request", "stored_then_refreshed"])
+def snapshot(request: pytest.FixtureRequest, db: None) -> Any:
+    """Every figure twice: the first request builds the snapshot from the data; or the
+    snapshot was stored before the data existed, and the refresh that writes call
+    (`snapshot_refresh_items`) brings every item up to date before reading."""
+    _Snapshot.refreshed_by_writes = request.param == "stored_then_refreshed"
+    if _Snapshot.refreshed_by_writes:
+        snapshot_build(as_of=D)
+    yield request.param
+    _Snapshot.refreshed_by_writes = False
+
+
 def analytics(user: Any, product: str = "calling", as_of: dt.date = D) -> dict[str, Any]:
+    if _Snapshot.refreshed_by_writes:
+        snapshot_refresh_items(item_ids=Item.objects.values_list("id", flat=True))
     return subscriptions_analytics(user=user, product=product, as_of=as_of)
 
 

@@ -1,23 +1,19 @@
-"""The heavy reads of the subscriptions analytics, as a few set-based SQL statements.
+"""The SQL of the subscriptions analytics: the stored snapshot's statements, and its reading.
 
-`figures()` computes, once per request and whatever the number of customers:
+The figures of metrics.md are stored per line and day (`LineDay`): a page as of D needs the days
+D − 7k, k = 0 … 11 (the trend's points; the tables read D, whose rows also carry D − 7).
+`analytics.services` runs the statements, set-based, whatever the number of customers:
 
-1. `analytics_user_weeks` (temporary table) — one pass over 90 days of usage: per user of the
-   scope, a bit per week in which they used the toggled product (used7 at each trend point,
-   and used90).
-2. `analytics_counts` (temporary table) — one grouped pass over the scope's assignments,
-   grouped two ways at once: per (item, product), assigned and used on D and D−7 and used90;
-   and per trend mask, how many assignments of the toggled product count at each of the
-   twelve points.
-3. `analytics_line_figures` (temporary table, model `LineFigures`) — every meetings/calling
-   line with licenses > 0 on an item in force on D, with those figures.
+- `build_sql` — every line's rows on the missing days D − 7k, in one statement: one pass over
+  the usage days D − 166 … D (per user and product, a bit per week in which they used it) and
+  one grouped pass over the assignments (a bit per point at which each is active).
+- `stale_items_sql` / `refresh_sql` — the rows of a few items (those a write changed, and those
+  of rows appended since the watermark) recomputed on every stored day, with correlated counts
+  that the indexes answer: cheap for a few items, far too slow for all of them.
 
-`trend()` then sums the twelve points from the masks. Why not one correlated subquery per line
-and figure (as `subscriptions.selectors` offers)? At 20,000 customers, three of the five figures
-that way took 2.0–3.6 s for one product — as long as this whole grouped pass, trend included
-(bench/bench_subscriptions_analytics.py). The SQL is plain and portable (SQLite and PostgreSQL);
-the few spellings that differ are behind `_days`, `_or_agg`, `_extreme` and the grouping of
-`_counts_sql`.
+Per request, `figures()` fills a temporary table (`LineFigures`) with the person's rows of D,
+and `trend()` sums the twelve days. The SQL is plain and portable (SQLite and PostgreSQL); the
+few spellings that differ are behind `_days`, `_shift`, `_or_agg` and `_extreme`.
 """
 
 from __future__ import annotations
@@ -31,19 +27,19 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from partnerhub.accounts.policy import partner_customer_scope
-from partnerhub.analytics.models import (
-    COUNTS_TABLE,
-    LINE_FIGURES_TABLE,
-    USER_WEEKS_TABLE,
-    LineFigures,
-)
+from partnerhub.analytics.models import LINE_FIGURES_TABLE, LineDay, LineFigures
 from partnerhub.core.choices import Product
 
 PRODUCTS = (Product.MEETINGS.value, Product.CALLING.value)
 TREND_POINTS = 12
+WEEK = 7
+USED7_DAYS = 7  # used7: the days d − 6 … d
+USED90_DAYS = 90  # used90: the days d − 89 … d
+# used90 at point k spans the weeks (bits) k … k + 11 of used7 and six days of week k + 12.
+USED90_WEEKS = USED90_DAYS // WEEK
 
 _TOKEN = re.compile(r"%\((\w+)\)s|\{(\w+)\}")
 
@@ -86,11 +82,25 @@ def _days(a: str, b: str) -> str:
     return f"CAST(julianday({b}) - julianday({a}) AS INTEGER)"
 
 
+def _shift(day: str, days: int) -> str:
+    """SQL for the date `day` moved by `days` days."""
+    if connection.vendor == "postgresql":
+        return f"({day} {'+' if days >= 0 else '-'} {abs(days)})"
+    return f"date({day}, '{days:+d} days')"
+
+
 def _or_agg(expr: str) -> str:
     """SQL aggregate OR-ing integer bit masks (distinct powers of two sum to their OR)."""
     if connection.vendor == "postgresql":
         return f"BIT_OR({expr})"
     return f"SUM(DISTINCT {expr})"
+
+
+def _extreme(function: str, *terms: str) -> str:
+    """SQL GREATEST/LEAST of integer terms (SQLite spells them MAX/MIN)."""
+    if connection.vendor != "postgresql":
+        function = {"GREATEST": "MAX", "LEAST": "MIN"}[function]
+    return f"{function}({', '.join(terms)})"
 
 
 def _in_force_sql(alias: str, day: str) -> str:
@@ -105,15 +115,9 @@ def _state_ok_sql(alias: str) -> str:
     )
 
 
-def _base_values(as_of: dt.date, product: str) -> dict[str, Any]:
+def base_values() -> dict[str, Any]:
     """The named values every statement may use."""
-    day = dt.timedelta(days=1)
     return {
-        "d": as_of,
-        "d_minus_7": as_of - 7 * day,
-        "d_minus_89": as_of - 89 * day,
-        "oldest_point": as_of - 7 * (TREND_POINTS - 1) * day,
-        "product": product,
         "products": PRODUCTS,
         "true": True,
         "false": False,
@@ -122,148 +126,218 @@ def _base_values(as_of: dt.date, product: str) -> dict[str, Any]:
     }
 
 
-# --- The temporary tables ------------------------------------------------------------------
+def compose(template: str, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """One statement of this module with the base values and `values` (no scope)."""
+    return _compose(template, {**base_values(), **values}, {})
 
 
-def _user_weeks_sql() -> str:
-    """Per user of the scope, the weeks in which they used the toggled product, as bits.
+_LINE_DAY_COLUMNS = (
+    "day, line_id, item_id, customer_id, product, total, assigned, used, used_90, "
+    "assigned_before, used_before"
+)
 
-    Bit k (k = 0 … 11) is set when the user used the product on D−7k−6 … D−7k, the window of
-    used7 at trend point k (k = 0: used7(D), k = 1: used7(D−7)); bit 12 covers D−89 … D−84, so
-    any bit set means used90(D). One pass over 90 days of usage serves every figure.
+
+# --- Building days: every line, set-based ---------------------------------------------------
+
+
+def build_sql(as_of: dt.date, points: Sequence[int]) -> tuple[str, dict[str, Any]]:
+    """INSERT the rows of every line on the days D − 7k, k in `points`, in one statement.
+
+    Per (user, product), `week_mask` has bit j when the user used the product on D−7j−6 … D−7j
+    (used7 at point j) and `edge_mask` bit j for D−7j−5 … D−7j (the six days that used90 adds
+    to its twelve whole weeks). Per assignment, `active_mask` has bit j when it is active on
+    D−7j (j = 0 … 12: point k needs D − 7k and, for "a week before", D − 7(k + 1)). One grouped
+    pass per (item, product) counts every bit; each point's row then picks its columns. The
+    masks are MATERIALIZED: inlined, each of the forty sums computed them again (5.8 s instead
+    of about 1 s at 20,000 customers). Rows go in in the order of the unique index.
+    Values: `go` (false: the statement does nothing, cheaply), `d`, `p<k>` (the days).
     """
-    bit = "(1 << (" + _days("x.day", "%(d)s") + " / 7))"
-    return f"""
-CREATE TEMPORARY TABLE {USER_WEEKS_TABLE} AS
-SELECT x.user_id, {_or_agg(bit)} AS used_mask
-FROM activity_usageday x
-WHERE x.product = %(product)s AND x.day >= %(d_minus_89)s AND x.day <= %(d)s
-  AND x.user_id IN (SELECT cu.id FROM customers_customeruser cu
-                    WHERE cu.customer_id IN ({{scope}}))
-GROUP BY x.user_id
-"""
-
-
-def _extreme(function: str, *terms: str) -> str:
-    """SQL GREATEST/LEAST of integer terms (SQLite spells them MAX/MIN)."""
-    if connection.vendor != "postgresql":
-        function = {"GREATEST": "MAX", "LEAST": "MIN"}[function]
-    return f"{function}({', '.join(terms)})"
-
-
-def _counts_sql() -> str:
-    """One grouped pass over the scope's assignments feeding both the lines and the trend.
-
-    Grouped by (item, product): assigned and used on D and D−7, used90 — the per-line figures.
-    Grouped by (active_mask, used_mask): how many assignments of the toggled product count
-    at each trend point k (bit k: active on D−7k on an item in force then; used: and its user
-    used the product in that week) — a few hundred groups that the trend sums per point.
-    """
+    assert points, "build at least one point"
     d = "%(d)s"
-    active_d = f"a.from_date <= {d} AND (a.to_date IS NULL OR a.to_date > {d})"
-    active_d7 = "a.from_date <= %(d_minus_7)s AND (a.to_date IS NULL OR a.to_date > %(d_minus_7)s)"
-    # The points k at which the assignment is active: from <= D - 7k < to.
+    ago = _days("x.day", d)
+    # The week's bit, unless the day is its oldest (ago = 7j + 6).
+    edge = f"CASE WHEN {ago} %% {WEEK} < {WEEK - 1} THEN (1 << ({ago} / {WEEK})) ELSE 0 END"
+    bits = [*points, *(k + 1 for k in points)]
+    v90 = " + ".join(
+        f"CASE WHEN ((week_mask >> {k}) & {(1 << USED90_WEEKS) - 1}) <> 0"
+        f" OR ((edge_mask >> {k + USED90_WEEKS}) & 1) = 1 THEN {1 << k} ELSE 0 END"
+        for k in points
+    )
     first = (
         f"CASE WHEN a.to_date IS NULL OR a.to_date > {d} THEN 0"
-        f" ELSE {_days('a.to_date', d)} / 7 + 1 END"
+        f" ELSE {_days('a.to_date', d)} / {WEEK} + 1 END"
     )
-    last = f"{_days('a.from_date', d)} / 7"
-    figures = """SUM(assigned) AS assigned, SUM(assigned_before) AS assigned_before,
-       SUM(used) AS used, SUM(used_before) AS used_before, SUM(used_90) AS used_90,
-       COUNT(*) AS n"""
-    if connection.vendor == "postgresql":
-        grouped = f"""SELECT item_id, product, active_mask, used_mask, {figures}
-FROM assignment GROUP BY GROUPING SETS ((item_id, product), (active_mask, used_mask))"""
-    else:
-        grouped = f"""SELECT item_id, product, NULL AS active_mask, NULL AS used_mask, {figures}
-FROM assignment GROUP BY item_id, product
-UNION ALL
-SELECT NULL, NULL, active_mask, used_mask, {figures}
-FROM assignment GROUP BY active_mask, used_mask"""
-    return f"""
-CREATE TEMPORARY TABLE {COUNTS_TABLE} AS
-WITH item AS (
-    -- The scope's items in force at some trend point, with the points (k) at which they are:
-    -- start <= D - 7k <= end.
-    SELECT i.id,
-           CASE WHEN i."end" >= {d} THEN 0 ELSE ({_days('i."end"', d)} + 6) / 7 END AS k_from,
-           {_days("i.start", d)} / 7 AS k_to
-    FROM subscriptions_item i
-    WHERE i.customer_id IN ({{scope}}) AND {_state_ok_sql("i")}
-      AND i.start <= {d} AND i."end" >= %(oldest_point)s
+    last = _extreme("LEAST", f"{_days('a.from_date', d)} / {WEEK}", str(TREND_POINTS))
+    sums = [f"SUM((active_mask >> {j}) & 1) AS a{j}" for j in sorted(set(bits))]
+    sums += [f"SUM(((active_mask & week_mask) >> {j}) & 1) AS u{j}" for j in sorted(set(bits))]
+    sums += [f"SUM(((active_mask & used90_mask) >> {k}) & 1) AS n{k}" for k in points]
+
+    def pick(column: str, shift: int = 0) -> str:
+        whens = " ".join(f"WHEN {k} THEN f.{column}{k + shift}" for k in points)
+        return f"COALESCE(CASE p.k {whens} END, 0)"
+
+    values = {
+        "go": True,
+        "d": as_of,
+        "usage_from": as_of - dt.timedelta(days=WEEK * max(points) + USED90_DAYS - 1),
+        "usage_to": as_of - dt.timedelta(days=WEEK * min(points)),
+        "assigned_to": as_of - dt.timedelta(days=WEEK * min(points)),
+        "ended_after": as_of - dt.timedelta(days=WEEK * (max(points) + 1)),
+        **{f"p{k}": as_of - dt.timedelta(days=WEEK * k) for k in points},
+    }
+    point_rows = ", ".join(f"({k}, %(p{k})s)" for k in points)
+    sql = f"""
+WITH points(k, day) AS (VALUES {point_rows}),
+used_weeks AS (
+    SELECT x.user_id, x.product,
+           {_or_agg(f"(1 << ({ago} / {WEEK}))")} AS week_mask, {_or_agg(edge)} AS edge_mask
+    FROM activity_usageday x
+    WHERE %(go)s AND x.product IN (%(products)s)
+      AND x.day >= %(usage_from)s AND x.day <= %(usage_to)s
+    GROUP BY x.user_id, x.product
+),
+used AS MATERIALIZED (
+    SELECT user_id, product, week_mask, {v90} AS used90_mask FROM used_weeks
 ),
 assignment_points AS (
-    SELECT a.item_id, a.product, a.from_date, a.to_date, w.used_mask,
-           CASE WHEN a.product = %(product)s
-                THEN {_extreme("GREATEST", "i.k_from", first)} ELSE {TREND_POINTS} END AS k_from,
-           {_extreme("LEAST", "i.k_to", last, str(TREND_POINTS - 1))} AS k_to
+    SELECT a.item_id, a.product, a.user_id, {first} AS k_from, {last} AS k_to
     FROM subscriptions_assignment a
-    JOIN item i ON i.id = a.item_id
-    -- Only the toggled product's rows look their user up (a NULL key is never probed).
-    LEFT JOIN {USER_WEEKS_TABLE} w
-           ON w.user_id = CASE WHEN a.product = %(product)s THEN a.user_id END
-    WHERE a.product IN (%(products)s) AND a.from_date <= {d}
-      AND (a.to_date IS NULL OR a.to_date > %(oldest_point)s)
+    WHERE %(go)s AND a.product IN (%(products)s) AND a.from_date <= %(assigned_to)s
+      AND (a.to_date IS NULL OR a.to_date > %(ended_after)s)
 ),
-assignment_masks AS (
-    SELECT a.*,
+assignment AS MATERIALIZED (
+    SELECT a.item_id, a.product,
            CASE WHEN a.k_to >= a.k_from THEN (1 << (a.k_to + 1)) - (1 << a.k_from) ELSE 0 END
-               AS active_mask
+               AS active_mask,
+           COALESCE(u.week_mask, 0) AS week_mask, COALESCE(u.used90_mask, 0) AS used90_mask
     FROM assignment_points a
+    LEFT JOIN used u ON u.user_id = a.user_id AND u.product = a.product
 ),
-assignment AS (
-    SELECT a.item_id, a.product, a.active_mask,
-           a.active_mask & COALESCE(a.used_mask, 0) AS used_mask,
-           CASE WHEN {active_d} THEN 1 ELSE 0 END AS assigned,
-           CASE WHEN {active_d7} THEN 1 ELSE 0 END AS assigned_before,
-           CASE WHEN {active_d} AND (a.used_mask & 1) <> 0 THEN 1 ELSE 0 END AS used,
-           CASE WHEN {active_d7} AND (a.used_mask & 2) <> 0 THEN 1 ELSE 0 END AS used_before,
-           CASE WHEN {active_d} AND a.used_mask IS NOT NULL THEN 1 ELSE 0 END AS used_90
-    FROM assignment_masks a
+counted AS (
+    SELECT item_id, product, {", ".join(sums)}
+    FROM assignment GROUP BY item_id, product
 )
-{grouped}
+INSERT INTO {LineDay._meta.db_table} ({_LINE_DAY_COLUMNS})
+SELECT p.day, l.id, l.item_id, i.customer_id, l.product, l.licenses,
+       {pick("a")}, {pick("u")}, {pick("n")}, {pick("a", 1)}, {pick("u", 1)}
+FROM points p
+JOIN subscriptions_item i ON {_in_force_sql("i", "p.day")}
+JOIN subscriptions_itemline l ON l.item_id = i.id AND l.product IN (%(products)s)
+LEFT JOIN counted f ON f.item_id = l.item_id AND f.product = l.product
+WHERE %(go)s
+ORDER BY p.day, i.customer_id, l.id
 """
+    return sql, values
+
+
+# --- Refreshing a few items on every stored day ---------------------------------------------
+
+
+def stale_items_sql() -> str:
+    """SQL selecting the items to refresh: those named (`items`) and those of rows appended
+    since the watermark (`wm_item`, `wm_line`, `wm_assignment`, `wm_usage`); none unless `go`."""
+    return """
+SELECT i.id FROM subscriptions_item i WHERE %(go)s AND (i.id > %(wm_item)s OR i.id IN (%(items)s))
+UNION SELECT l.item_id FROM subscriptions_itemline l WHERE %(go)s AND l.id > %(wm_line)s
+UNION SELECT a.item_id FROM subscriptions_assignment a
+      WHERE %(go)s AND a.id > %(wm_assignment)s
+UNION SELECT a.item_id FROM activity_usageday x
+      JOIN subscriptions_assignment a ON a.user_id = x.user_id AND a.product = x.product
+      WHERE %(go)s AND x.id > %(wm_usage)s
+"""
+
+
+def delete_stale_sql() -> str:
+    """DELETE every row (any day) of the stale items."""
+    return f"""
+DELETE FROM {LineDay._meta.db_table}
+WHERE %(go)s AND item_id IN ({stale_items_sql()})
+"""
+
+
+def _used_exists(day: str, back: int, length: int) -> str:
+    """SQL: the assignment's user used its product on any of the `length` days ending `back`
+    days before `day`."""
+    return (
+        "EXISTS (SELECT 1 FROM activity_usageday x"
+        " WHERE x.user_id = a.user_id AND x.product = a.product"
+        f" AND x.day >= {_shift(day, -(back + length - 1))} AND x.day <= {_shift(day, -back)})"
+    )
+
+
+def refresh_sql() -> str:
+    """INSERT the rows of the stale items on every stored day (`SnapshotDay`).
+
+    The same figures as `build_sql`, counted per (day, item, product) over the items'
+    assignments with EXISTS over the usage index: one statement, cheap for a few items.
+    """
+    day, before = "s.day", _shift("s.day", -WEEK)
+    active = f"a.from_date <= {day} AND (a.to_date IS NULL OR a.to_date > {day})"
+    active_before = f"a.from_date <= {before} AND (a.to_date IS NULL OR a.to_date > {before})"
+    used7, used90 = _used_exists(day, 0, USED7_DAYS), _used_exists(day, 0, USED90_DAYS)
+    used_before = _used_exists(day, WEEK, USED7_DAYS)
+    return f"""
+WITH stale AS ({stale_items_sql()}),
+counted AS (
+    SELECT s.day, a.item_id, a.product,
+           SUM(CASE WHEN {active} THEN 1 ELSE 0 END) AS assigned,
+           SUM(CASE WHEN {active} AND {used7} THEN 1 ELSE 0 END) AS used,
+           SUM(CASE WHEN {active} AND {used90} THEN 1 ELSE 0 END) AS used_90,
+           SUM(CASE WHEN {active_before} THEN 1 ELSE 0 END) AS assigned_before,
+           SUM(CASE WHEN {active_before} AND {used_before} THEN 1 ELSE 0 END) AS used_before
+    FROM analytics_snapshotday s
+    JOIN subscriptions_assignment a
+      ON a.from_date <= {day} AND (a.to_date IS NULL OR a.to_date > {before})
+    WHERE %(go)s AND a.item_id IN (SELECT id FROM stale) AND a.product IN (%(products)s)
+    GROUP BY s.day, a.item_id, a.product
+)
+INSERT INTO {LineDay._meta.db_table} ({_LINE_DAY_COLUMNS})
+SELECT s.day, l.id, l.item_id, i.customer_id, l.product, l.licenses,
+       COALESCE(f.assigned, 0), COALESCE(f.used, 0), COALESCE(f.used_90, 0),
+       COALESCE(f.assigned_before, 0), COALESCE(f.used_before, 0)
+FROM analytics_snapshotday s
+JOIN subscriptions_item i ON {_in_force_sql("i", day)}
+JOIN subscriptions_itemline l ON l.item_id = i.id AND l.product IN (%(products)s)
+LEFT JOIN counted f ON f.day = s.day AND f.item_id = l.item_id AND f.product = l.product
+WHERE %(go)s AND i.id IN (SELECT id FROM stale)
+"""
+
+
+# --- Reading one person's figures -----------------------------------------------------------
 
 
 def _line_figures_sql() -> str:
     return f"""
 CREATE TEMPORARY TABLE {LINE_FIGURES_TABLE} AS
-SELECT l.id AS line_id, l.item_id, l.product, l.licenses AS total,
+SELECT f.line_id, f.item_id, f.product, f.total,
        i.ext_id AS item_ext_id, i.is_trial, i.start, i."end", i.auto_renew,
        c.id AS customer_id, c.ext_id AS customer_ext_id, c.name AS customer_name,
-       COALESCE(f.assigned, 0) AS assigned, COALESCE(f.assigned_before, 0) AS assigned_before,
-       COALESCE(f.used, 0) AS used, COALESCE(f.used_before, 0) AS used_before,
-       COALESCE(f.used_90, 0) AS used_90
-FROM subscriptions_itemline l
-JOIN subscriptions_item i ON i.id = l.item_id
-JOIN customers_customer c ON c.id = i.customer_id
-LEFT JOIN {COUNTS_TABLE} f ON f.item_id = l.item_id AND f.product = l.product
-WHERE c.id IN ({{scope}}) AND l.product IN (%(products)s) AND l.licenses > 0
-  AND {_in_force_sql("i", "%(d)s")}
+       f.assigned, f.assigned_before, f.used, f.used_before, f.used_90
+FROM {LineDay._meta.db_table} f
+JOIN subscriptions_item i ON i.id = f.item_id
+JOIN customers_customer c ON c.id = f.customer_id
+WHERE f.day = %(d)s AND f.product IN (%(products)s) AND f.total > 0 AND f.customer_id IN ({{scope}})
 """
 
 
 @contextmanager
 def tuned() -> Iterator[None]:
-    """On PostgreSQL: one transaction with JIT off and room for the hash aggregates in memory.
+    """On PostgreSQL: one transaction with JIT off.
 
-    Measured at 20,000 customers: JIT spent 2.7–3.5 s compiling each of these one-off
-    statements (their cost estimates are high), longer than running them; and the planner,
-    which cannot estimate how few trend masks there are, sorted the grouped pass on disk
-    instead of hashing it (5.2 s instead of 3.4 s) until it had 256 MB to hash in.
+    Measured at 20,000 customers: JIT spent seconds compiling one-off statements whose cost
+    estimates are high, longer than running them.
     """
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '256MB'")
         yield
 
 
 @dataclass(frozen=True)
 class Figures:
-    """The temporary tables of one computation (see `figures`)."""
+    """The temporary table of one person's lines as of D (see `figures`)."""
 
     user: Any
     product: str
@@ -273,85 +347,60 @@ class Figures:
     def lines(self) -> QuerySet[LineFigures]:
         return LineFigures.objects.all()
 
-    def execute(self, template: str) -> list[tuple[Any, ...]]:
+    def execute(self, template: str) -> None:
         """Run one statement of this module with the computation's values and scope."""
         sql, params = _compose(
-            template, _base_values(self.as_of, self.product), {"scope": _scope_sql(self.user)}
+            template, {**base_values(), "d": self.as_of}, {"scope": _scope_sql(self.user)}
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall() if cursor.description else []
 
 
 @contextmanager
 def figures(user: Any, product: str, as_of: dt.date) -> Iterator[Figures]:
-    """The usage weeks and per-line figures as temporary tables that live inside this block.
+    """The person's meetings/calling lines in force on D with licenses, and their figures from
+    the snapshot (which must hold D), as a temporary table that lives inside this block.
 
     No transaction of its own: on SQLite that would take the database's write lock for the
     whole request; temporary tables need none, and are private to this connection.
     """
     computed = Figures(user, product, as_of)
-    tables = (LINE_FIGURES_TABLE, COUNTS_TABLE, USER_WEEKS_TABLE)
-    drop = [f"DROP TABLE IF EXISTS {table}" for table in tables]
-    for statement in drop:
-        computed.execute(statement)
-    computed.execute(_user_weeks_sql())
-    if connection.vendor == "postgresql":
-        # Without statistics the planner hashes the assignments instead of this smaller table.
-        computed.execute(f"ANALYZE {USER_WEEKS_TABLE}")
-    computed.execute(_counts_sql())
+    drop = f"DROP TABLE IF EXISTS {LINE_FIGURES_TABLE}"
+    computed.execute(drop)
     computed.execute(_line_figures_sql())
     try:
         yield computed
     finally:
-        for statement in drop:
-            computed.execute(statement)
-
-
-# --- The license assignment trend ---------------------------------------------------------
-
-
-def _trend_sql() -> str:
-    d = "%(d)s"
-    return f"""
-WITH RECURSIVE points(k) AS (
-    SELECT 0 UNION ALL SELECT k + 1 FROM points WHERE k < {TREND_POINTS - 1}
-),
-line AS (
-    -- The toggled product's lines, with the points (k) at which their item is in force.
-    SELECT l.licenses,
-           CASE WHEN i."end" >= {d} THEN 0 ELSE ({_days('i."end"', d)} + 6) / 7 END AS k_from,
-           {_days("i.start", d)} / 7 AS k_to
-    FROM subscriptions_itemline l
-    JOIN subscriptions_item i ON i.id = l.item_id
-    WHERE l.product = %(product)s AND i.customer_id IN ({{scope}})
-      AND i.start <= {d} AND i."end" >= %(oldest_point)s AND {_state_ok_sql("i")}
-),
-mask AS (
-    SELECT active_mask, used_mask, n FROM {COUNTS_TABLE} WHERE item_id IS NULL
-)
-SELECT p.k,
-       (SELECT COALESCE(SUM(l.licenses), 0) FROM line l
-        WHERE l.k_from <= p.k AND p.k <= l.k_to) AS total,
-       (SELECT COALESCE(SUM(m.n), 0) FROM mask m WHERE (m.active_mask & (1 << p.k)) <> 0)
-           AS assigned,
-       (SELECT COALESCE(SUM(m.n), 0) FROM mask m WHERE (m.used_mask & (1 << p.k)) <> 0)
-           AS used
-FROM points p
-ORDER BY p.k DESC
-"""
+        computed.execute(drop)
 
 
 def trend(computed: Figures) -> list[dict[str, Any]]:
     """Twelve points d = D − 7k (k = 11 … 0): Σ total, Σ assigned, Σ used7 over the items in
-    force on d with a line for the product (metrics.md), in one statement."""
+    force on d with a line for the product (metrics.md), from the snapshot in one query."""
     as_of = computed.as_of
+    days = [as_of - dt.timedelta(days=WEEK * k) for k in range(TREND_POINTS - 1, -1, -1)]
+    sums = {
+        row["day"]: row
+        for row in LineDay.objects.filter(
+            day__in=days,
+            product=computed.product,
+            customer__in=partner_customer_scope(computed.user),
+        )
+        .order_by()
+        .values("day")
+        .annotate(
+            total_sum=Sum("total", default=0),
+            assigned_sum=Sum("assigned", default=0),
+            used_sum=Sum("used", default=0),
+        )
+    }
+    empty = {"total_sum": 0, "assigned_sum": 0, "used_sum": 0}
     return [
         {
-            "date": as_of - dt.timedelta(days=7 * k),
-            "total": int(total),
-            "assigned": int(assigned),
-            "used": int(used),
+            "date": day,
+            "total": int(sums.get(day, empty)["total_sum"]),
+            "assigned": int(sums.get(day, empty)["assigned_sum"]),
+            "used": int(sums.get(day, empty)["used_sum"]),
         }
-        for k, total, assigned, used in computed.execute(_trend_sql())
+        for day in days
     ]

@@ -1,20 +1,18 @@
-"""The per-request figures of the subscriptions analytics (a temporary table, not stored data)."""
+"""The subscriptions analytics: the stored per-line snapshot and the per-request figures table."""
 
 from __future__ import annotations
 
 from django.db import models
 
 LINE_FIGURES_TABLE = "analytics_line_figures"
-USER_WEEKS_TABLE = "analytics_user_weeks"  # per user: the weeks they used the product (bits)
-COUNTS_TABLE = "analytics_counts"  # assignments grouped per item and per trend-point mask
 
 
 class LineFigures(models.Model):
     """One license line in force on D with its assigned and used figures (metrics.md).
 
-    `figures.figures()` fills a temporary table of this shape once per request with one
-    set-based statement; every KPI, median and table of the page is then a small query over it.
-    Nothing is ever stored: the table lives only inside that block, on that connection.
+    `figures.figures()` fills a temporary table of this shape once per request from the
+    person's `LineDay` rows of D; every KPI, median and table of the page is then a small query
+    over it. The table lives only inside that block, on that connection.
     """
 
     line_id = models.BigIntegerField(primary_key=True)
@@ -31,10 +29,91 @@ class LineFigures(models.Model):
     customer_name = models.CharField(max_length=200)
     assigned = models.IntegerField()  # assigned(x, P, D)
     assigned_before = models.IntegerField()  # assigned(x, P, D - 7)
-    used = models.IntegerField()  # used7(x, P, D), toggled product only
-    used_before = models.IntegerField()  # used7(x, P, D - 7), toggled product only
-    used_90 = models.IntegerField()  # used90(x, P, D), toggled product only
+    used = models.IntegerField()  # used7(x, P, D)
+    used_before = models.IntegerField()  # used7(x, P, D - 7)
+    used_90 = models.IntegerField()  # used90(x, P, D)
 
     class Meta:
         managed = False
         db_table = LINE_FIGURES_TABLE
+
+
+# --- The stored snapshot ------------------------------------------------------------------------
+
+
+class LineDay(models.Model):
+    """The figures of one meetings/calling line on one day of the snapshot (metrics.md).
+
+    A row exists for every meetings/calling line (licenses ≥ 0) of every item in force on `day`,
+    whatever the partner; a page as of D reads the rows of D (its tables and KPIs) and of
+    D − 7k, k = 0 … 11 (its trend). Written only by `analytics.services`, set-based.
+    Foreign keys without database constraints or indexes: a row is derived data, and a build
+    writes half a million of them at 20,000 customers (each index cost it about a second);
+    deleting an item or customer through the ORM still deletes its rows.
+    """
+
+    day = models.DateField()
+    line = models.ForeignKey(
+        "subscriptions.ItemLine",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    item = models.ForeignKey(
+        "subscriptions.Item",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    product = models.CharField(max_length=32)
+    total = models.IntegerField()  # the line's licenses
+    assigned = models.IntegerField()  # assigned(x, P, day)
+    used = models.IntegerField()  # used7(x, P, day)
+    used_90 = models.IntegerField()  # used90(x, P, day)
+    assigned_before = models.IntegerField()  # assigned(x, P, day − 7)
+    used_before = models.IntegerField()  # used7(x, P, day − 7)
+
+    class Meta:
+        # Two indexes only: each one more cost a build about a second at 20,000 customers.
+        constraints = [
+            # One row per line and day; the customer in between serves a page, which reads
+            # one day (or the trend's twelve) of the person's customers. Builds insert in
+            # this order.
+            models.UniqueConstraint(fields=["day", "customer", "line"], name="uniq_line_day")
+        ]
+        # A write refreshes one item's rows on every stored day.
+        indexes = [models.Index(fields=["item"], name="line_day_item")]
+
+
+class SnapshotDay(models.Model):
+    """A day whose `LineDay` rows are complete: written in the same transaction as the rows.
+
+    A day without a marker is absent, whatever rows it may still have (they are replaced when
+    the day is built again, and pruned when it grows old).
+    """
+
+    day = models.DateField(primary_key=True)
+    built_at = models.DateTimeField()
+
+
+class SnapshotWatermark(models.Model):
+    """The newest source rows (by id) that the stored days reflect: one row, id 1.
+
+    Rows appended since (items, lines, assignments, usage days written without a service, as
+    tests' factories do) mark their items stale; the next build or refresh recomputes them.
+    """
+
+    item_id = models.BigIntegerField(default=0)
+    line_id = models.BigIntegerField(default=0)
+    assignment_id = models.BigIntegerField(default=0)
+    usage_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField()

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from partnerhub.accounts.policy import Action
 from partnerhub.analytics.forms import AnalyticsForm
@@ -300,6 +301,7 @@ def _kpi_cards(kpis: dict[str, Any], as_of: dt.date) -> list[dict[str, Any]]:
     ]
 
 
+@require_safe  # a read: only the stored snapshot it needs is written, never on a POST
 @partner_view(Action.VIEW_CUSTOMERS)
 def subscriptions(request: HttpRequest) -> HttpResponse:
     """The page, or (to HTMX) the product's sections after a toggle, or one section's table."""
@@ -363,6 +365,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/subscriptions.html", context)
 
 
+@require_safe
 @partner_view(Action.VIEW_CUSTOMERS)
 def export(request: HttpRequest, section: str, fmt: str) -> HttpResponse:
     """Every row of one section's table, sorted as on the page, as CSV or XLSX."""

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db import transaction
 
+from partnerhub.analytics.services import snapshot_build, snapshot_invalidate
+from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.ingest.loader import Loader, LoadResult
 from partnerhub.ingest.progress import Progress
@@ -28,6 +30,10 @@ def dataset_load(
     all_sources = [*(sources or ()), *(file_source(p) for p in paths or ())]
     with transaction.atomic():
         result = Loader(all_sources, partner=partner, progress=progress, **tuning).run()
+        # A load may change anything the analytics snapshot holds: forget it with the load,
+        # and build today's days again once it is committed.
+        snapshot_invalidate()
+        transaction.on_commit(lambda: snapshot_build(as_of=clock.today()), robust=True)
         audit_record(
             actor=actor,
             action="dataset.load",

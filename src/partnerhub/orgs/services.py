@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import Partner, User
+from partnerhub.analytics.services import snapshot_refresh_items
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product, Role
@@ -321,6 +322,7 @@ def licenses_assign(
             for u in adding
             if u.pk not in same_day
         )
+        snapshot_refresh_items(item_ids=[item.pk])
         assigned_after = assigned_before + len(adding)
         emails = [u.email for u in adding]
         audit_record(
@@ -377,6 +379,7 @@ def licenses_unassign(
         if not ending:
             raise ValidationError({"user_ids": _("None of the chosen users holds this license.")})
         Assignment.objects.filter(pk__in=[a.pk for a in ending]).update(to_date=today)
+        snapshot_refresh_items(item_ids=[item.pk])
         emails = sorted(a.user.email for a in ending)
         held = {a.user_id for a in ending}
         skipped = [u.email for u in users if u.pk not in held]

@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from partnerhub.analytics.services import snapshot_refresh_items
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
@@ -169,6 +170,7 @@ def trial_start(
         ItemLine.objects.bulk_create(
             ItemLine(item=trial, product=p, licenses=n) for p, n in clean_lines.items()
         )
+        snapshot_refresh_items(item_ids=[trial.pk])
         audit_record(
             actor=actor,
             action="trial.start",
@@ -229,6 +231,7 @@ def trial_extend(*, actor: Any, trial: Item) -> Item:
         before = item_snapshot(trial)
         trial.end = today + dt.timedelta(days=EXTENSION_DAYS)
         trial.save(update_fields=["end"])
+        snapshot_refresh_items(item_ids=[trial.pk])
         audit_record(
             actor=actor,
             action="trial.extend",
@@ -251,6 +254,7 @@ def trial_end(*, actor: Any, trial: Item) -> Item:
         trial.state = ItemState.ENDED
         trial.end = today
         trial.save(update_fields=["state", "end"])
+        snapshot_refresh_items(item_ids=[trial.pk])
         audit_record(
             actor=actor,
             action="trial.end",
