@@ -89,3 +89,25 @@ def test_no_secrets_are_committed():
         if text_file and path.is_file() and pattern.search(path.read_text(errors="ignore")):
             offenders.append(name)
     assert offenders == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/customers/?q=a%00b", "/customers/C%00/", "/helpdesk/?q=%00"])
+def test_a_nul_character_in_a_page_address_answers_400(full_admin, url):
+    client = Client()
+    client.force_login(full_admin)
+    assert client.get(url).status_code == 400
+
+
+def test_the_daily_snapshot_runs_every_day_at_midnight_utc():
+    import datetime as dt
+
+    from partnerhub.core.scheduler import next_run
+
+    utc = dt.UTC
+    assert next_run(dt.datetime(2026, 11, 26, 0, 0, tzinfo=utc), None, 0) == dt.datetime(
+        2026, 11, 27, tzinfo=utc
+    )
+    assert next_run(dt.datetime(2026, 11, 25, 23, 59, 59, tzinfo=utc), None, 0) == dt.datetime(
+        2026, 11, 26, tzinfo=utc
+    )

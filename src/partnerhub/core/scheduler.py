@@ -14,19 +14,20 @@ import time
 
 log = logging.getLogger(__name__)
 
-# (dotted path of a django-tasks Task, weekday 0=Monday..6=Sunday, hour UTC)
-SCHEDULE: list[tuple[str, int, int]] = [
+# (dotted path of a django-tasks Task, weekday 0=Monday..6=Sunday or None for daily, hour UTC)
+SCHEDULE: list[tuple[str, int | None, int]] = [
     ("partnerhub.calling.tasks.refresh_analytics_task", 6, 0),
+    ("partnerhub.analytics.tasks.snapshot_build_task", None, 0),
 ]
 
 
-def next_run(after: dt.datetime, weekday: int, hour: int) -> dt.datetime:
-    """The first moment strictly after `after` on `weekday` at `hour`:00:00 UTC."""
+def next_run(after: dt.datetime, weekday: int | None, hour: int) -> dt.datetime:
+    """The first moment strictly after `after` at `hour`:00:00 UTC, on `weekday` (None: any day)."""
     base = after.replace(hour=hour, minute=0, second=0, microsecond=0)
-    days = (weekday - after.weekday()) % 7
+    days = 0 if weekday is None else (weekday - after.weekday()) % 7
     candidate = base + dt.timedelta(days=days)
     if candidate <= after:
-        candidate += dt.timedelta(days=7)
+        candidate += dt.timedelta(days=1 if weekday is None else 7)
     return candidate
 
 
@@ -38,7 +39,7 @@ def _load(path: str) -> object | None:
         return None
 
 
-def _loop(path: str, weekday: int, hour: int) -> None:
+def _loop(path: str, weekday: int | None, hour: int) -> None:
     while True:
         now = dt.datetime.fromtimestamp(time.time(), tz=dt.UTC)
         due = next_run(now, weekday, hour)
