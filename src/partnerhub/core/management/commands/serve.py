@@ -25,6 +25,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        # gunicorn forks its workers from this process: a connection opened here would be
+        # shared by all of them and corrupt the protocol stream. Each worker opens its own.
+        from django.db import connections
+
+        connections.close_all()
         if not options["no_scheduler"]:
             from partnerhub.core.scheduler import start_scheduler
 
