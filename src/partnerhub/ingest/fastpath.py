@@ -17,6 +17,7 @@ from partnerhub.ingest.kinds import KINDS, Context
 _fromisoformat = dt.datetime.fromisoformat
 _date_fromisoformat = dt.date.fromisoformat
 _UTC = dt.UTC
+_FIRST_TIME = f.FIRST_TIME
 _MAX = f.MAX_NUMBER
 _CALL_KEYS = KINDS["call"].allowed
 _MEETING_KEYS = KINDS["meeting"].allowed
@@ -42,7 +43,11 @@ def _time(value: Any) -> dt.datetime | None:
     tz = parsed.tzinfo
     if tz is None:
         return None
-    return parsed if tz is _UTC else parsed.astimezone(_UTC)
+    try:
+        utc = parsed if tz is _UTC else parsed.astimezone(_UTC)
+    except OverflowError:
+        return None
+    return utc if utc >= _FIRST_TIME else None
 
 
 def _number(value: Any) -> float | None:

@@ -7,6 +7,7 @@ They run once per field of every line of multi-million-line files, so they test 
 from __future__ import annotations
 
 import datetime as dt
+import reprlib
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -45,6 +46,9 @@ MAX_LICENSES = 2_147_483_647  # PositiveIntegerField
 MAX_AMOUNT = 10**12  # DecimalField(max_digits=14, decimal_places=2)
 MAX_NUMBER = 1e15  # durations, waits and quality measures: anything larger is a unit mistake
 UTC = dt.UTC
+# The first time whose UTC day and week (from the Sunday before, rules.md) are both dates: Python's
+# dates start on Monday 0001-01-01. Times after 9999-12-31 UTC are no dates at all.
+FIRST_TIME = dt.datetime(1, 1, 7, tzinfo=UTC)
 
 
 class Bad(Exception):
@@ -102,15 +106,17 @@ def email(value: Any) -> str:
     if type(value) is not str:
         raise _expected(_("an e-mail address"), value)
     local, at, domain = value.rpartition("@")
-    if not at or not local or "." not in domain or len(value) > MAX_EMAIL or " " in value:
+    lowered = value.lower()  # may be longer ("İ" is two characters lower-cased): stored as such
+    too_long = len(value) > MAX_EMAIL or len(lowered) > MAX_EMAIL
+    if not at or not local or "." not in domain or too_long or " " in value:
         raise Bad(_("%(value)r is not an e-mail address") % {"value": value[:80]})
-    return value.lower()
+    return lowered
 
 
 def date(value: Any) -> dt.date:
     """A `YYYY-MM-DD` date."""
     if type(value) is not str or len(value) != 10 or value[4] != "-" or value[7] != "-":
-        raise Bad(_("expected a date as YYYY-MM-DD, got %(value)r") % {"value": _short(value)})
+        raise Bad(_("expected a date as YYYY-MM-DD, got %(value)r") % {"value": short(value)})
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -121,7 +127,7 @@ def timestamp(value: Any) -> dt.datetime:
     """An ISO 8601 time with a zone (`2026-11-20T09:00:00Z`), converted to UTC."""
     if type(value) is not str or len(value) < 16:
         raise Bad(
-            _("expected an ISO 8601 time with a zone, got %(value)r") % {"value": _short(value)}
+            _("expected an ISO 8601 time with a zone, got %(value)r") % {"value": short(value)}
         )
     try:
         parsed = dt.datetime.fromisoformat(value)
@@ -129,11 +135,34 @@ def timestamp(value: Any) -> dt.datetime:
         raise Bad(_("%(value)r is not an ISO 8601 time") % {"value": value[:40]}) from None
     if parsed.tzinfo is None:
         raise Bad(_("%(value)r has no time zone (add Z or +HH:MM)") % {"value": value[:40]})
-    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
+    try:
+        utc = parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
+    except OverflowError:  # before year 1 or after year 9999 once in UTC
+        utc = None
+    if utc is None or utc < FIRST_TIME:
+        raise Bad(
+            _("%(value)r is out of range: times run from 0001-01-07 to 9999-12-31 (UTC)")
+            % {"value": value[:40]}
+        )
+    return utc
 
 
-def _short(value: Any) -> Any:
-    return value[:40] if type(value) is str else value
+class _Brief:
+    """A value shown abridged in a message, not whole (it may be a huge or deeply nested list)."""
+
+    # reprlib stops at six levels and a few items: `repr` of a list nested 1,000 deep exhausts
+    # the recursion limit, and of a list of a million items fills the message.
+
+    def __init__(self, value: Any) -> None:
+        self.text = reprlib.repr(value)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def short(value: Any) -> Any:
+    """`value` as a message shows it with %r: a string's first 40 characters, else abridged."""
+    return value[:40] if type(value) is str else _Brief(value)
 
 
 def non_negative(value: Any) -> float:
@@ -165,14 +194,17 @@ def money(value: Any) -> Decimal:
         raise _expected(_("a number"), value)
     if not abs(value) < MAX_AMOUNT:
         raise Bad(_("must be an amount below %(n)d") % {"n": MAX_AMOUNT})
-    return Decimal(f"{value:.2f}")
+    amount = Decimal(f"{value:.2f}")
+    if not abs(amount) < MAX_AMOUNT:  # 999999999999.999 rounds up to 10^12: too many digits
+        raise Bad(_("must be an amount below %(n)d") % {"n": MAX_AMOUNT})
+    return amount
 
 
 def currency(value: Any) -> str:
     """A three-letter ISO 4217 currency code, upper-cased."""
     if type(value) is not str or len(value) != 3 or not value.isascii() or not value.isalpha():
         raise Bad(
-            _("expected a three-letter currency code, got %(value)r") % {"value": _short(value)}
+            _("expected a three-letter currency code, got %(value)r") % {"value": short(value)}
         )
     return value.upper()
 
@@ -182,7 +214,7 @@ def country(value: Any) -> str:
     if value == "":
         return ""
     if type(value) is not str or len(value) != 2 or not value.isascii() or not value.isalpha():
-        raise Bad(_("expected a two-letter country code, got %(value)r") % {"value": _short(value)})
+        raise Bad(_("expected a two-letter country code, got %(value)r") % {"value": short(value)})
     return value.upper()
 
 
@@ -201,7 +233,7 @@ def choice(allowed: frozenset[str]) -> Checker:
         if type(value) is not str or value not in allowed:
             raise Bad(
                 _("%(value)r is not one of: %(allowed)s")
-                % {"value": _short(value), "allowed": listed}
+                % {"value": short(value), "allowed": listed}
             )
         return value
 
@@ -291,7 +323,7 @@ def features(value: Any) -> int:
             listed = ", ".join(FEATURE_BITS)
             raise Bad(
                 _("%(value)r is not one of: %(allowed)s")
-                % {"value": _short(item), "allowed": listed},
+                % {"value": short(item), "allowed": listed},
                 f"[{i}]",
             )
         mask |= bit

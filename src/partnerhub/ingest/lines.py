@@ -37,7 +37,8 @@ def parse_line(ctx: Context, raw: bytes, seq: int) -> tuple[str | None, Problems
         return "", [
             (
                 "kind",
-                _("unknown kind %(kind)r; one of: %(kinds)s") % {"kind": name, "kinds": _KIND_LIST},
+                _("unknown kind %(kind)r; one of: %(kinds)s")
+                % {"kind": f.short(name), "kinds": _KIND_LIST},
             )
         ]
     if ctx.scope_partner is not None and not kind.api:
@@ -54,21 +55,23 @@ def parse_line(ctx: Context, raw: bytes, seq: int) -> tuple[str | None, Problems
     return kind.name, check_generic(ctx, kind, obj, seq)
 
 
-def _nul_field(value: Any, where: str = "") -> str | None:
-    """The first field (`lines[0].product`) whose string or key holds a NUL, else None."""
-    if type(value) is str:
-        return where if "\x00" in value else None
-    if type(value) is dict:
-        for key, item in value.items():
-            name = f"{where}.{key}" if where else key
-            found = name if "\x00" in key else _nul_field(item, name)
-            if found is not None:
-                return found
-    elif type(value) is list:
-        for i, item in enumerate(value):
-            found = _nul_field(item, f"{where}[{i}]")
-            if found is not None:
-                return found
+def _nul_field(value: Any) -> str | None:
+    """The first field (`lines[0].product`) whose string or key holds a NUL, else None.
+
+    Walked with a stack of its own: JSON may nest 1,000 deep, deeper than Python may recurse.
+    """
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        where, item = stack.pop()
+        if type(item) is str:
+            if "\x00" in item:
+                return where
+        elif type(item) is dict:
+            for key, sub in reversed(item.items()):
+                # a key holding a NUL names itself: stand it in by a string holding one
+                stack.append((f"{where}.{key}" if where else key, "\x00" if "\x00" in key else sub))
+        elif type(item) is list:
+            stack.extend((f"{where}[{i}]", sub) for i, sub in reversed(list(enumerate(item))))
     return None
 
 

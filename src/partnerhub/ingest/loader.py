@@ -10,7 +10,9 @@ next to the lines the reader refused; the load raises `LoadError` and the transa
 from __future__ import annotations
 
 import bisect
+import os
 import queue
+import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -54,6 +56,17 @@ _REF_TABLES = {
     "user": ("cuser", "ext_id"),
     "call_queue": ("queue", "ext_id"),
 }
+# Tests only (tests/reliability/test_load_faults.py): the point where a load waits to be killed.
+PAUSE_ENV = "PARTNERHUB_TEST_PAUSE_AT"
+
+
+def pause_for_tests(point: str) -> None:
+    """Hold the load at `point` when PARTNERHUB_TEST_PAUSE_AT names it (said on stderr first)."""
+    if os.environ.get(PAUSE_ENV) != point:
+        return
+    sys.stderr.write(f"{PAUSE_ENV}: paused at {point}\n")
+    sys.stderr.flush()
+    time.sleep(600)
 
 
 @dataclass
@@ -183,6 +196,7 @@ class Loader:
                 if self.merge_chunk(cursor, batch.chunk, batch.last_seq):
                     self.backend.empty(cursor, list(self.unmerged))
                     self.unmerged.clear()
+                    pause_for_tests("chunk-merged")  # written to the real tables, not committed
                 else:
                     self.stopped = True
                 self.phases["merge"] += time.monotonic() - clock
