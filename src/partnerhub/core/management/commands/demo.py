@@ -40,6 +40,8 @@ class Command(BaseCommand):
         self._print_sign_in()
         self.stdout.write(f"Ready in {time.monotonic() - started:.1f} s.")
         if not options["no_serve"]:
+            self.stdout.write(self.style.SUCCESS(f"Open http://127.0.0.1:{options['port']}/"))
+        if not options["no_serve"]:
             call_command("serve", port=options["port"], host="127.0.0.1")
 
     def _load(self, customers: int, seed: int, as_of: dt.date) -> None:
@@ -73,9 +75,7 @@ class Command(BaseCommand):
 
     def _print_sign_in(self) -> None:
         self.stdout.write("")
-        self.stdout.write(
-            self.style.SUCCESS("Sign in at the address below with one of these people:")
-        )
+        self.stdout.write(self.style.SUCCESS("Sign in with one of these people:"))
         partner = Partner.objects.order_by("id").first()
         for role in Role:
             person = (
