@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
@@ -203,7 +205,7 @@ def stage_table(name: str) -> str:
     return f"ingest_{name}"
 
 
-class Backend:
+class Backend(ABC):
     """What differs between PostgreSQL and SQLite while staging and merging."""
 
     vendor = ""
@@ -223,9 +225,9 @@ class Backend:
         return value
 
     # SQL fragments ------------------------------------------------------------------------
+    @abstractmethod
     def day_of(self, column: str) -> str:
         """The UTC day of a stored time."""
-        raise NotImplementedError
 
     def json(self, column: str) -> str:
         return column
@@ -258,11 +260,13 @@ class Backend:
         """A function turning staged rows into what `write` takes, run in the reader thread."""
         return None
 
+    @abstractmethod
     def write(self, cursor: CursorWrapper, name: str, rows: Any) -> None:
-        raise NotImplementedError
+        """Append staged rows to a staging table."""
 
+    @abstractmethod
     def empty(self, cursor: CursorWrapper, names: Iterable[str]) -> None:
-        raise NotImplementedError
+        """Empty the named staging tables."""
 
     def dedupe(self, cursor: CursorWrapper, name: str) -> int:
         """Keep only the last line of each key (a later line replaces an earlier one)."""
@@ -375,7 +379,9 @@ def backend_for(connection: BaseDatabaseWrapper) -> Backend:
         return PostgresBackend(connection)
     if connection.vendor == "sqlite":
         return SqliteBackend(connection)
-    raise NotImplementedError(f"loading into {connection.vendor} is not supported")
+    raise ImproperlyConfigured(
+        f"DATABASE_URL: loading into {connection.vendor} is not supported (PostgreSQL or SQLite)"
+    )
 
 
 class BulkMode:
