@@ -11,15 +11,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from partnerhub.activity.models import Call, UserCallWeek
 from partnerhub.calling import services
-from partnerhub.calling.models import CustomerWeek, EndpointWeek, Refresh, RefreshStatus
-from partnerhub.calling.services import PAUSE_ENV, refresh_analytics
+from partnerhub.calling.models import CustomerWeek, Refresh, RefreshStatus
+from partnerhub.calling.services import PAUSE_ENV, WEEK, refresh_analytics
 from partnerhub.calling.tasks import refresh_analytics_task
 from partnerhub.core import scheduler
 from tests.calling_factories import (
@@ -34,7 +36,7 @@ from tests.calling_factories import (
 )
 
 UTC = dt.UTC
-ROLLUPS = {"calling_customerweek": CustomerWeek, "calling_endpointweek": EndpointWeek}
+ROLLUPS = {"calling_customerweek": CustomerWeek}
 
 
 def _dataset(partner: Any, other_partner: Any) -> dict[str, Any]:
@@ -79,7 +81,6 @@ def test_a_refresh_computes_every_partner_at_once(partner, other_partner):
     assert list(refresh.timings) == [
         "scope",
         "calls pass",
-        "user pass",
         "users by volume",
         "endpoint types",
         "rollups written",
@@ -97,7 +98,7 @@ def test_refreshing_twice_stores_identical_rollups_and_keeps_one_current(partner
     second = refresh_analytics(as_of=D + dt.timedelta(days=1))
     # then the rollups are the same, under the new refresh only
     assert snapshot(second.pk) == before
-    assert before["calling_customerweek"] and before["calling_endpointweek"]
+    assert before["calling_customerweek"]
     assert list(Refresh.objects.values_list("pk", "is_current")) == [(second.pk, True)]
     assert not CustomerWeek.objects.filter(refresh_id=first.pk).exists()
 
@@ -331,3 +332,45 @@ def test_w1_figures_survive_a_refresh_of_the_same_week(partner, other_partner, f
     refresh_analytics(as_of=D)
     refresh_analytics(as_of=D)
     assert row(figures(full_admin, week=W1)["customers_usage"], data["alpha"])["calls"] == 4
+
+
+def _user_call_weeks() -> set[tuple[Any, ...]]:
+    return set(UserCallWeek.objects.values_list("week", "customer_id", "user_id", "calls"))
+
+
+def _calls_per_user_week() -> set[tuple[Any, ...]]:
+    return {
+        (week, customer, user, n)
+        for (week, customer, user), n in Counter(
+            Call.objects.filter(call_type="webex_calling").values_list(
+                "week", "customer_id", "user_id"
+            )
+        ).items()
+    }
+
+
+@pytest.mark.django_db
+def test_the_refresh_rebuilds_user_weeks_that_differ_from_the_calls(partner, other_partner, caplog):
+    # given calls written through the ORM (not the loader): the user-week rollup is empty
+    _dataset(partner, other_partner)
+    assert not UserCallWeek.objects.exists()
+    # when refreshing, the customer-weeks whose rollup differs from their calls are rebuilt
+    first = snapshot(refresh_analytics(as_of=D).pk)
+    assert "rebuilt the user-week rollup" in caplog.text
+    assert _user_call_weeks() == {r for r in _calls_per_user_week() if r[0] >= W0 - 7 * WEEK}
+    # and a second refresh finds nothing to rebuild and stores the same figures
+    caplog.clear()
+    second = refresh_analytics(as_of=D)
+    assert "rebuilt the user-week rollup" not in caplog.text
+    assert snapshot(second.pk) == first
+    # when one row is changed behind the loader's back, and a stray row added
+    changed = UserCallWeek.objects.filter(week=W0).first()
+    changed.calls += 3
+    changed.save()
+    stray = UserCallWeek.objects.filter(week=W0).first()
+    UserCallWeek.objects.create(week=W1, customer=stray.customer, user=stray.user, calls=2)
+    # then the next refresh puts both right and its figures are those of the first
+    third = refresh_analytics(as_of=D)
+    assert "rebuilt the user-week rollup of" in caplog.text
+    assert snapshot(third.pk) == first
+    assert _user_call_weeks() == {r for r in _calls_per_user_week() if r[0] >= W0 - 7 * WEEK}

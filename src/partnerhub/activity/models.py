@@ -146,3 +146,41 @@ class UsageDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "product", "day"], name="uniq_usage_day")
         ]
+
+
+class UserCallWeek(models.Model):
+    """How many `webex_calling` calls one customer user made or received in one week: derived.
+
+    The loader keeps it in step with the calls (per chunk, as deltas of the calls it adds and
+    replaces; in one pass after a load that dwarfs the tables), so that the weekly calling refresh
+    counts users by call volume from about a million narrow rows instead of grouping every call
+    by user. The refresh checks it against the calls' own per customer-week totals and repairs the
+    customer-weeks that differ (calls written by other means than the loader).
+    """
+
+    # Derived rows written in bulk: no database-level FK checks (each would be a deferred
+    # trigger per row at commit) and no FK indexes (the unique key leads with week); deleting a
+    # customer or a user still cascades, through the ORM.
+    week = models.DateField()
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    user = models.ForeignKey(
+        "customers.CustomerUser",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    calls = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "customer", "user"], name="activity_uniq_user_call_week"
+            )
+        ]

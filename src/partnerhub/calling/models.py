@@ -3,6 +3,8 @@
 A refresh builds every rollup row under its own id inside one transaction and only then becomes
 the current refresh of its week: a refresh that dies half-way leaves the previous one visible.
 The page and the API read a few small queries over these rows, never the calls themselves.
+One row per customer and week holds every figure, the endpoint types' included (one wide row
+writes far faster than a row per endpoint type).
 """
 
 from __future__ import annotations
@@ -97,6 +99,21 @@ class CustomerWeek(models.Model):
     feature_voicemail = models.PositiveIntegerField(default=0)
     feature_conference = models.PositiveIntegerField(default=0)
     feature_call_recording = models.PositiveIntegerField(default=0)
+    # Calls and poor calls by endpoint type (the week's "call quality by endpoint type").
+    calls_webex_app_desktop = models.PositiveIntegerField(default=0)
+    poor_webex_app_desktop = models.PositiveIntegerField(default=0)
+    calls_webex_app_mobile = models.PositiveIntegerField(default=0)
+    poor_webex_app_mobile = models.PositiveIntegerField(default=0)
+    calls_webex_app_web = models.PositiveIntegerField(default=0)
+    poor_webex_app_web = models.PositiveIntegerField(default=0)
+    calls_ip_phone = models.PositiveIntegerField(default=0)
+    poor_ip_phone = models.PositiveIntegerField(default=0)
+    calls_room_device = models.PositiveIntegerField(default=0)
+    poor_room_device = models.PositiveIntegerField(default=0)
+    calls_analog_adapter = models.PositiveIntegerField(default=0)
+    poor_analog_adapter = models.PositiveIntegerField(default=0)
+    calls_third_party = models.PositiveIntegerField(default=0)
+    poor_third_party = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -106,35 +123,9 @@ class CustomerWeek(models.Model):
         ]
 
 
-# Every feature of the dataset has its column above (checked here, at import).
+# Every feature and endpoint type of the dataset has its columns above (checked here, at import).
 assert all(hasattr(CustomerWeek, f"feature_{name}") for name in FEATURES)
-
-
-class EndpointWeek(models.Model):
-    """Calls and poor calls of one customer from one endpoint type in one week of a refresh."""
-
-    # Derived rows written in bulk by the refresh: no database-level FK checks (each would be a
-    # deferred trigger per row at commit) and no FK indexes (the unique key leads with refresh);
-    # deleting a customer or a refresh still cascades, through the ORM.
-    refresh = models.ForeignKey(
-        Refresh, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
-    week = models.DateField()
-    customer = models.ForeignKey(
-        "customers.Customer",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    endpoint = models.CharField(max_length=20, choices=Endpoint.choices)
-    calls = models.PositiveIntegerField(default=0)
-    poor_calls = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["refresh", "week", "customer", "endpoint"],
-                name="calling_uniq_endpoint_week",
-            )
-        ]
+assert all(
+    hasattr(CustomerWeek, f"calls_{e}") and hasattr(CustomerWeek, f"poor_{e}")
+    for e in Endpoint.values
+)

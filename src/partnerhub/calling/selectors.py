@@ -16,11 +16,9 @@ from django.db.models import Q, QuerySet, Sum
 
 from partnerhub.accounts.policy import partner_customer_scope
 from partnerhub.activity.models import FEATURES, Endpoint
-from partnerhub.calling.models import CustomerWeek, EndpointWeek, Refresh
+from partnerhub.calling.models import CustomerWeek, Refresh
 from partnerhub.calling.services import WEEK, refresh_weeks
 from partnerhub.core import clock
-
-ENDPOINT_ORDER = {value: i for i, value in enumerate(Endpoint.values)}
 
 
 def ratio(numerator: float, denominator: float, places: int = 1, scale: int = 1) -> float | None:
@@ -179,24 +177,24 @@ def _queue_row(r: dict[str, Any]) -> dict[str, Any]:
 
 def quality_by_endpoint(*, user: Any, refresh: Refresh, week: dt.date) -> list[dict[str, Any]]:
     """Calls and poor calls per endpoint type with calls in the week (in Endpoint order)."""
-    rows = (
-        _scoped(EndpointWeek, user, refresh)
+    sums = (
+        _scoped(CustomerWeek, user, refresh)
         .filter(week=week)
-        .values("endpoint")
-        .annotate(n_calls=Sum("calls"), n_poor=Sum("poor_calls"))
-        .filter(n_calls__gt=0)
-        .order_by()
+        .aggregate(
+            **{f"calls_{e}": Sum(f"calls_{e}") for e in Endpoint.values},
+            **{f"poor_{e}": Sum(f"poor_{e}") for e in Endpoint.values},
+        )
     )
-    out = [
+    return [
         {
-            "endpoint": r["endpoint"],
-            "calls": r["n_calls"],
-            "poor_calls": r["n_poor"],
-            "poor_pct": pct(r["n_poor"], r["n_calls"]),
+            "endpoint": e,
+            "calls": sums[f"calls_{e}"],
+            "poor_calls": sums[f"poor_{e}"] or 0,
+            "poor_pct": pct(sums[f"poor_{e}"] or 0, sums[f"calls_{e}"]),
         }
-        for r in rows
+        for e in Endpoint.values
+        if sums[f"calls_{e}"]
     ]
-    return sorted(out, key=lambda r: ENDPOINT_ORDER.get(r["endpoint"], len(ENDPOINT_ORDER)))
 
 
 def queue_figures(*, user: Any, refresh: Refresh, week: dt.date) -> dict[str, Any]:

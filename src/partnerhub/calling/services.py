@@ -1,11 +1,14 @@
 """The weekly calling refresh (metrics.md, Calling engagement analytics).
 
 `refresh_analytics(as_of=D)` computes the rollups of the weeks W7 … W0 for every partner at once,
-set-based in SQL: two grouped passes over the weeks' calls (one at the customer-week grain for
-every call figure, one at the user-week grain for users), a few small joins over those aggregates
-into temporary tables, and two INSERT … SELECT into the rollup tables. Everything runs in one
-transaction under a new refresh id, and the refresh becomes the current one of its week only at
-the end: a run that fails or is killed half-way leaves the previous rollups in place.
+set-based in SQL: one grouped pass over the weeks' calls at the customer-week grain for every
+call figure, one over the user-week call rollup that the loader keeps (`activity.callweeks`) for
+the users, a few small joins over those aggregates into temporary tables, and one INSERT …
+SELECT of a wide row per customer and week. The user-week rollup is checked against the calls'
+own totals per customer-week, and the customer-weeks that differ are rebuilt from the calls
+first. Everything runs in one transaction under a new refresh id, and the refresh becomes the
+current one of its week only at the end: a run that fails or is killed half-way leaves the
+previous rollups in place.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import DateField, QuerySet, Sum, Value
 from django.utils import timezone
 
+from partnerhub.activity import callweeks
 from partnerhub.activity.models import (
     FEATURE_BITS,
     Call,
@@ -31,8 +35,9 @@ from partnerhub.activity.models import (
     CallType,
     Endpoint,
     QueueOutcome,
+    UserCallWeek,
 )
-from partnerhub.calling.models import CustomerWeek, EndpointWeek, Refresh, RefreshStatus
+from partnerhub.calling.models import CustomerWeek, Refresh, RefreshStatus
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
@@ -62,13 +67,12 @@ PAUSE_SECONDS = 600
 T_SCOPE = "calling_tmp_scope"
 T_CWP = "calling_tmp_customer_week_poor"
 T_CW = "calling_tmp_customer_week"
-T_UW = "calling_tmp_user_week"
+T_LIC = "calling_tmp_licenses"
 T_LICENSED = "calling_tmp_licensed"
 T_USERS = "calling_tmp_users"
-T_ACTIVE = "calling_tmp_active"
-T_WEEKS = "calling_tmp_weeks"
+T_STALE = "calling_tmp_stale"
 T_WORST = "calling_tmp_worst"
-TEMP_TABLES = (T_SCOPE, T_CWP, T_CW, T_UW, T_LICENSED, T_USERS, T_ACTIVE, T_WEEKS, T_WORST)
+TEMP_TABLES = (T_SCOPE, T_CWP, T_CW, T_LIC, T_LICENSED, T_USERS, T_STALE, T_WORST)
 
 FEATURE_COLUMNS = [f"feature_{name}" for name in FEATURE_BITS]
 # The per-customer-week sums of the calls pass that CustomerWeek stores as they are.
@@ -215,27 +219,24 @@ def _scope_queryset(week: dt.date) -> QuerySet[Any]:
     )
 
 
-def _licensed_sql(assignment: str, item: str, saturday: str) -> tuple[str, list[Any]]:
-    """SQL condition: assignment `assignment` of item `item` makes its user a licensed calling
-    user on the day `saturday` (an SQL expression): the assignment is active that day
-    (active_assignment_q) and the item in force (in_force_q). Raw SQL because the day varies
-    per row here, which the selectors' Q objects (built for one Python date) cannot express."""
-    a, i, d = assignment, item, saturday
+def _license_state_sql(item: str) -> tuple[str, list[Any]]:
+    """SQL condition: item `item` is in a state that counts as in force (in_force_q): an active
+    or suspended subscription, an active trial."""
+    i = item
     return (
-        f"""{a}.product = %s
-        AND {a}.from_date <= {d} AND ({a}.to_date IS NULL OR {a}.to_date > {d})
-        AND {i}.start <= {d} AND {i}."end" >= {d}
-        AND (({i}.is_trial = %s AND {i}.state IN (%s, %s))
+        f"""(({i}.is_trial = %s AND {i}.state IN (%s, %s))
              OR ({i}.is_trial = %s AND {i}.state = %s))""",
-        [
-            Product.CALLING.value,
-            False,
-            ItemState.ACTIVE.value,
-            ItemState.SUSPENDED.value,
-            True,
-            ItemState.ACTIVE.value,
-        ],
+        [False, ItemState.ACTIVE.value, ItemState.SUSPENDED.value, True, ItemState.ACTIVE.value],
     )
+
+
+def _license_day_sql(assignment: str, item: str, day: str) -> str:
+    """SQL condition: on `day` (an SQL expression), assignment `assignment` is active
+    (active_assignment_q) and item `item` runs (in_force_q's dates). Raw SQL because the day
+    varies here, which the selectors' Q objects (built for one Python date) cannot express."""
+    a, i, d = assignment, item, day
+    return f"""{a}.from_date <= {d} AND ({a}.to_date IS NULL OR {a}.to_date > {d})
+        AND {i}.start <= {d} AND {i}."end" >= {d}"""
 
 
 def _poor_sql() -> tuple[str, list[float]]:
@@ -257,18 +258,22 @@ def _in(values: list[str] | tuple[str, ...]) -> str:
 
 
 def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
-    """Fill CustomerWeek and EndpointWeek of `refresh` for `weeks` (W7 … W0)."""
+    """Fill the CustomerWeek rows of `refresh` for `weeks` (W7 … W0)."""
     calls = Call._meta.db_table
     queues = CallQueue._meta.db_table
     customer_weeks = CustomerWeek._meta.db_table
-    endpoint_weeks = EndpointWeek._meta.db_table
     first, last = weeks[0], weeks[-1]
     date_type = DateField().db_type(connection)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            # The user pass hashes ~10⁶ groups: let it stay in memory (measured: 4 MB spills to
-            # disk, 128 MB does not; more buys nothing). LOCAL: only for this transaction.
+            # The calls pass hashes ~50,000 wide groups per worker: let them stay in memory
+            # (4 MB, the default, spills to disk). LOCAL: only for this transaction.
             cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            if settings.CALLING_REFRESH_WORKERS is not None:
+                cur.execute(
+                    "SELECT set_config('max_parallel_workers_per_gather', %s, true)",
+                    [str(settings.CALLING_REFRESH_WORKERS)],
+                )
         for table in TEMP_TABLES:
             cur.execute(f"DROP TABLE IF EXISTS {table}")
 
@@ -295,8 +300,7 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
             for name, bit in FEATURE_BITS.items()
         )
         endpoints = ", ".join(
-            f"COUNT(*) FILTER (WHERE endpoint = '{e}') AS calls_{i}"
-            for i, e in enumerate(ENDPOINTS)
+            f"COUNT(*) FILTER (WHERE endpoint = '{e}') AS calls_{e}" for e in ENDPOINTS
         )
         cur.execute(
             f"""CREATE TEMP TABLE {T_CWP} AS
@@ -315,9 +319,7 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
             GROUP BY week, customer_id, 3""",
             [*poor_params, CallType.WEBEX_CALLING.value, _day(first - WEEK), _day(last)],
         )
-        summed = [c for c in SUM_COLUMNS if c != "poor_calls"] + [
-            f"calls_{i}" for i in range(len(ENDPOINTS))
-        ]
+        summed = [c for c in SUM_COLUMNS if c != "poor_calls"] + [f"calls_{e}" for e in ENDPOINTS]
         cur.execute(
             f"""CREATE TEMP TABLE {T_CW} AS
             SELECT week, customer_id,
@@ -325,8 +327,8 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
                    COALESCE(SUM(calls) FILTER (WHERE poor), 0) AS poor_calls,
                    {
                 ", ".join(
-                    f"COALESCE(SUM(calls_{i}) FILTER (WHERE poor), 0) AS poor_{i}"
-                    for i in range(len(ENDPOINTS))
+                    f"COALESCE(SUM(calls_{e}) FILTER (WHERE poor), 0) AS poor_{e}"
+                    for e in ENDPOINTS
                 )
             }
             FROM {T_CWP}
@@ -334,78 +336,21 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
         )
         steps.done("calls pass")
 
-        # 3. One pass at the user grain: calls per user and week.
-        cur.execute(
-            f"""CREATE TEMP TABLE {T_UW} AS
-            SELECT week, customer_id, user_id, COUNT(*) AS n
-            FROM {calls}
-            WHERE call_type = %s AND week >= %s AND week <= %s
-            GROUP BY week, customer_id, user_id""",
-            [CallType.WEBEX_CALLING.value, _day(first), _day(last)],
-        )
-        steps.done("user pass")
-
-        # 4. Users by volume. Licensed users: the customers' users × the 8 weeks, kept when they
-        #    hold a calling license on the week's Saturday (a hashed semi-join on assignments).
-        #    Of those, the ones with calls, by volume: the user pass semi-joined the same way.
-        #    "none" is the difference; active users are the user pass's rows.
-        assignments, items = Assignment._meta.db_table, Item._meta.db_table
-        users = CustomerUser._meta.db_table
-        cur.execute(f"CREATE TEMP TABLE {T_WEEKS} (week {date_type}, saturday {date_type})")
-        for week in weeks:
-            cur.execute(
-                f"INSERT INTO {T_WEEKS} (week, saturday) VALUES (%s, %s)",
-                [_day(week), _day(week + dt.timedelta(days=6))],
-            )
-        _analyze(cur, T_WEEKS, T_UW)
-        licensed, licensed_params = _licensed_sql("a", "i", "w.saturday")
-
-        def holds_license(user: str) -> str:
-            return f"""EXISTS (
-                SELECT 1 FROM {assignments} a JOIN {items} i ON i.id = a.item_id
-                WHERE a.user_id = {user}.id AND i.customer_id = {user}.customer_id
-                  AND {licensed})"""
-
-        cur.execute(
-            f"""CREATE TEMP TABLE {T_LICENSED} AS
-            SELECT w.week, cu.customer_id, COUNT(*) AS licensed
-            FROM {users} cu CROSS JOIN {T_WEEKS} w
-            WHERE {holds_license("cu")}
-            GROUP BY w.week, cu.customer_id""",
-            licensed_params,
-        )
-        cur.execute(
-            f"""CREATE TEMP TABLE {T_USERS} AS
-            SELECT uw.week, uw.customer_id,
-                   COUNT(*) FILTER (WHERE uw.n <= {LOW_MAX_CALLS}) AS users_low,
-                   COUNT(*) FILTER (WHERE uw.n > {LOW_MAX_CALLS} AND uw.n <= {MEDIUM_MAX_CALLS})
-                       AS users_medium,
-                   COUNT(*) FILTER (WHERE uw.n > {MEDIUM_MAX_CALLS}) AS users_high
-            FROM (SELECT week, customer_id, user_id AS id, n FROM {T_UW}) uw
-            JOIN {T_WEEKS} w ON w.week = uw.week
-            WHERE {holds_license("uw")}
-            GROUP BY uw.week, uw.customer_id""",
-            licensed_params,
-        )
-        cur.execute(
-            f"""CREATE TEMP TABLE {T_ACTIVE} AS
-            SELECT week, customer_id, COUNT(*) AS active_users
-            FROM {T_UW} GROUP BY week, customer_id"""
-        )
+        # 3. Users by volume, from the user-week call rollup that the loader keeps (one narrow
+        #    row per user and week with calls) instead of grouping every call by user: licensed
+        #    users, users by calls, active users, and the rollup's call totals to check it by.
+        _licenses(cur, weeks)
+        _users_by_volume(cur, weeks)
+        stale = _stale_customer_weeks(cur, weeks)
+        if stale:
+            # Calls written by other means than the loader (or a rollup out of step for any
+            # reason): rebuild those customer-weeks from the calls, then count again.
+            log.warning("calling refresh: rebuilt the user-week rollup of %d customer-weeks", stale)
+            callweeks.recompute(cur, T_STALE)
+            _users_by_volume(cur, weeks)
         steps.done("users by volume")
 
-        # 5. Endpoint types of the customers in scope, and each customer-week's worst one.
-        cur.execute(
-            f"INSERT INTO {endpoint_weeks} "
-            "(refresh_id, week, customer_id, endpoint, calls, poor_calls) "
-            + " UNION ALL ".join(
-                f"""SELECT %s, c.week, c.customer_id, '{e}', c.calls_{i}, c.poor_{i}
-                FROM {T_CW} c JOIN {T_SCOPE} s ON s.week = c.week AND s.customer_id = c.customer_id
-                WHERE c.calls_{i} > 0"""
-                for i, e in enumerate(ENDPOINTS)
-            ),
-            [refresh.pk] * len(ENDPOINTS),
-        )
+        # 4. Each customer-week's worst endpoint type (of those with enough calls).
         cur.execute(
             f"""CREATE TEMP TABLE {T_WORST} AS
             SELECT week, customer_id, endpoint FROM (
@@ -415,31 +360,36 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
                            ORDER BY CAST(poor_calls AS DOUBLE PRECISION) / calls DESC,
                                     calls DESC, endpoint
                        ) AS position
-                FROM {endpoint_weeks}
-                WHERE refresh_id = %s AND calls >= {WORST_ENDPOINT_MIN_CALLS}
+                FROM ("""
+            + " UNION ALL ".join(
+                f"""SELECT week, customer_id, '{e}' AS endpoint, calls_{e} AS calls,
+                       poor_{e} AS poor_calls
+                FROM {T_CW} WHERE calls_{e} >= {WORST_ENDPOINT_MIN_CALLS}"""
+                for e in ENDPOINTS
+            )
+            + """) by_endpoint
             ) ranked
-            WHERE position = 1""",
-            [refresh.pk],
+            WHERE position = 1"""
         )
         steps.done("endpoint types")
 
-        # 6. The customer-week rows of this refresh.
+        # 5. The customer-week rows of this refresh.
+        columns = SUM_COLUMNS + [f"{k}_{e}" for e in ENDPOINTS for k in ("calls", "poor")]
         cur.execute(
             f"""INSERT INTO {customer_weeks} (
                 refresh_id, week, customer_id, calling_licenses, queues, prev_calls,
                 active_users, users_none, users_low, users_medium, users_high, worst_endpoint,
-                {", ".join(SUM_COLUMNS)})
+                {", ".join(columns)})
             SELECT %s, s.week, s.customer_id, s.licenses, COALESCE(q.n, 0),
-                   COALESCE(p.calls, 0), COALESCE(au.active_users, 0),
+                   COALESCE(p.calls, 0), COALESCE(u.active_users, 0),
                    COALESCE(l.licensed, 0)
                        - COALESCE(u.users_low + u.users_medium + u.users_high, 0),
                    COALESCE(u.users_low, 0),
                    COALESCE(u.users_medium, 0), COALESCE(u.users_high, 0), w.endpoint,
-                   {", ".join(f"COALESCE(a.{c}, 0)" for c in SUM_COLUMNS)}
+                   {", ".join(f"COALESCE(a.{c}, 0)" for c in columns)}
             FROM {T_SCOPE} s
             LEFT JOIN {T_CW} a ON a.week = s.week AND a.customer_id = s.customer_id
             LEFT JOIN {T_CW} p ON p.week = s.prev_week AND p.customer_id = s.customer_id
-            LEFT JOIN {T_ACTIVE} au ON au.week = s.week AND au.customer_id = s.customer_id
             LEFT JOIN {T_LICENSED} l ON l.week = s.week AND l.customer_id = s.customer_id
             LEFT JOIN {T_USERS} u ON u.week = s.week AND u.customer_id = s.customer_id
             LEFT JOIN {T_WORST} w ON w.week = s.week AND w.customer_id = s.customer_id
@@ -449,6 +399,115 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
         )
         steps.done("rollups written")
         _drop_temp_tables(cur)
+
+
+def _date_sql(day: dt.date) -> str:
+    """A date constant in SQL (our own Sundays and Saturdays, never input)."""
+    literal = f"'{day.isoformat()}'"
+    return f"DATE {literal}" if connection.vendor == "postgresql" else literal
+
+
+def _licenses(cur: CursorWrapper, weeks: list[dt.date]) -> None:
+    """T_LIC: every user holding a calling license on some week's Saturday, with a bit mask of
+    those weeks (bit k: weeks[k]); T_LICENSED: licensed calling users per week and customer.
+
+    Licensed on a day: the assignment is active and its item in force (`_license_state_sql`,
+    `_license_day_sql`) on that day, for a user of the item's customer. A user with several
+    assignments (a trial converted into a subscription, a license given back and given again)
+    has one row: the OR of their masks (bit_or on PostgreSQL; per-bit MAX elsewhere). Only
+    users of the item's customer count, so a user has at most one row, of their own customer.
+    """
+    assignments, items = Assignment._meta.db_table, Item._meta.db_table
+    users = CustomerUser._meta.db_table
+    bits = [
+        f"CASE WHEN {_license_day_sql('a', 'i', _date_sql(week + dt.timedelta(6)))} "
+        f"THEN {1 << k} ELSE 0 END"
+        for k, week in enumerate(weeks)
+    ]
+    in_force, in_force_params = _license_state_sql("i")
+    if connection.vendor == "postgresql":
+        mask = f"BIT_OR({' + '.join(bits)})"
+    else:
+        mask = " + ".join(f"MAX({bit})" for bit in bits)
+    # On PostgreSQL an unlogged table of this transaction rather than a temporary one: parallel
+    # workers cannot read temporary tables, and T_USERS joins this one with a million rows
+    # (measured: 0.65 s in parallel, 1.0 s without). Under the refresh's advisory lock, dropped
+    # at the end; a killed refresh rolls its creation back.
+    create = "CREATE UNLOGGED TABLE" if connection.vendor == "postgresql" else "CREATE TEMP TABLE"
+    cur.execute(
+        f"""{create} {T_LIC} AS
+        SELECT a.user_id, i.customer_id, {mask} AS mask
+        FROM {assignments} a
+        JOIN {items} i ON i.id = a.item_id
+        JOIN {users} cu ON cu.id = a.user_id AND cu.customer_id = i.customer_id
+        WHERE a.product = %s AND {in_force}
+        GROUP BY a.user_id, i.customer_id""",
+        [Product.CALLING.value, *in_force_params],
+    )
+    _analyze(cur, T_LIC)
+    cur.execute(
+        f"""CREATE TEMP TABLE {T_LICENSED} AS
+        SELECT w.week, m.customer_id, SUM(m.n) AS licensed
+        FROM (SELECT customer_id, mask, COUNT(*) AS n FROM {T_LIC} WHERE mask <> 0
+              GROUP BY customer_id, mask) m
+        JOIN ({_weeks_sql(weeks)}) w ON (m.mask & w.bit) <> 0
+        GROUP BY w.week, m.customer_id"""
+    )
+
+
+def _weeks_sql(weeks: list[dt.date]) -> str:
+    """A derived table (week, bit) of the refresh's weeks."""
+    return " UNION ALL ".join(
+        f"SELECT {_date_sql(week)} AS week, {1 << k} AS bit" for k, week in enumerate(weeks)
+    )
+
+
+def _users_by_volume(cur: CursorWrapper, weeks: list[dt.date]) -> None:
+    """T_USERS: per week and customer, from the user-week rollup: active users (any call), the
+    licensed ones by volume (1–5, 6–20, > 20 calls), and the calls, to check the rollup by.
+
+    A user's row in T_LIC is of their own customer, as their calls are: the join is on the user
+    alone. The week's bit is computed from the date rather than joined in (a million rows).
+    """
+    rollup = UserCallWeek._meta.db_table
+    first = _date_sql(weeks[0])
+    if connection.vendor == "postgresql":
+        index = f"((uw.week - {first}) / 7)"
+    else:
+        index = f"CAST((julianday(uw.week) - julianday({first})) / 7 AS INTEGER)"
+    licensed = f"(l.mask & (1 << {index})) <> 0"
+    cur.execute(f"DROP TABLE IF EXISTS {T_USERS}")
+    cur.execute(
+        f"""CREATE TEMP TABLE {T_USERS} AS
+        SELECT uw.week, uw.customer_id, COUNT(*) AS active_users, SUM(uw.calls) AS calls,
+               COUNT(*) FILTER (WHERE {licensed} AND uw.calls <= {LOW_MAX_CALLS}) AS users_low,
+               COUNT(*) FILTER (WHERE {licensed} AND uw.calls > {LOW_MAX_CALLS}
+                                AND uw.calls <= {MEDIUM_MAX_CALLS}) AS users_medium,
+               COUNT(*) FILTER (WHERE {licensed} AND uw.calls > {MEDIUM_MAX_CALLS}) AS users_high
+        FROM {rollup} uw
+        LEFT JOIN {T_LIC} l ON l.user_id = uw.user_id
+        WHERE uw.week >= %s AND uw.week <= %s
+        GROUP BY uw.week, uw.customer_id""",
+        [_day(weeks[0]), _day(weeks[-1])],
+    )
+
+
+def _stale_customer_weeks(cur: CursorWrapper, weeks: list[dt.date]) -> int:
+    """T_STALE: the customer-weeks whose rollup total differs from their calls; how many."""
+    cur.execute(f"DROP TABLE IF EXISTS {T_STALE}")
+    cur.execute(
+        f"""CREATE TEMP TABLE {T_STALE} AS
+        SELECT c.week, c.customer_id FROM {T_CW} c
+        LEFT JOIN {T_USERS} u ON u.week = c.week AND u.customer_id = c.customer_id
+        WHERE c.week >= %s AND (u.calls IS NULL OR u.calls <> c.calls)
+        UNION
+        SELECT u.week, u.customer_id FROM {T_USERS} u
+        LEFT JOIN {T_CW} c ON c.week = u.week AND c.customer_id = u.customer_id
+        WHERE c.customer_id IS NULL""",
+        [_day(weeks[0])],
+    )
+    cur.execute(f"SELECT COUNT(*) FROM {T_STALE}")
+    return int(cur.fetchone()[0])
 
 
 def _analyze(cur: CursorWrapper, *tables: str) -> None:

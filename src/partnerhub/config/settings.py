@@ -134,6 +134,20 @@ else:
     if os.environ.get("PARTNERHUB_TEST_DB"):
         DATABASES["default"]["TEST"]["NAME"] = os.environ["PARTNERHUB_TEST_DB"]
 
+# Parallel workers per query of the calling refresh (PostgreSQL). The leader process works too,
+# so on a database host of N cores N - 1 workers keep every core busy without oversubscribing
+# (measured on 2 cores, the refresh's calls pass: 1 worker 1.87 s, the server default of 2:
+# 2.25 s). The default applies when the database runs on this machine (its cores are known);
+# otherwise, or with CALLING_REFRESH_WORKERS="", the server's own setting stays.
+_db_host = DATABASES["default"].get("HOST") or ""
+CALLING_REFRESH_WORKERS: int | None = (
+    int(os.environ["CALLING_REFRESH_WORKERS"])
+    if os.environ.get("CALLING_REFRESH_WORKERS")
+    else None
+    if "CALLING_REFRESH_WORKERS" in os.environ or _db_host not in ("", "127.0.0.1", "localhost")
+    else max((os.cpu_count() or 2) - 1, 1)
+)
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (

@@ -293,9 +293,11 @@ class Loader:
             self.merger.track_usage = False
             if self.backend.vendor == "postgresql":
                 self.bulk.enter(cursor, n["usage"], unique=True)
+                self.bulk.enter(cursor, n["callweek"], unique=True)
 
     def finish(self, cursor: CursorWrapper) -> None:
-        """After the last chunk: usage days in one pass if needed, then rebuild dropped indexes."""
+        """After the last chunk: usage days and user-week call counts in one pass if needed, then
+        rebuild dropped indexes."""
         if self.usage_bulk:
             if self.progress is not None:
                 self.progress.phase(_("Computing usage days…"))

@@ -18,7 +18,14 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from partnerhub.accounts.models import Partner, User
-from partnerhub.activity.models import Call, CallQueue, Meeting, MeetingParticipant, UsageDay
+from partnerhub.activity.models import (
+    Call,
+    CallQueue,
+    Meeting,
+    MeetingParticipant,
+    UsageDay,
+    UserCallWeek,
+)
 from partnerhub.customers.models import (
     Customer,
     CustomerAdminLogin,
@@ -76,6 +83,7 @@ def names() -> dict[str, str]:
         "participant": MeetingParticipant,
         "call": Call,
         "usage": UsageDay,
+        "callweek": UserCallWeek,
         "tag": Tag,
         "ctag": CustomerTag,
         "resource": Resource,

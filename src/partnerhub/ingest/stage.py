@@ -19,6 +19,8 @@ from django.db.backends.utils import CursorWrapper
 from psycopg.copy import Copy, FileWriter
 from psycopg.errors import LockNotAvailable
 
+from partnerhub.activity import callweeks
+
 # --- staging tables: one per kind (and per list inside a kind); `ln` is the line's load-wide number
 # Column types are generic; `stage.py` maps them to each database.
 STAGE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -244,6 +246,7 @@ class Backend(ABC):
         cursor.execute(
             f"CREATE TEMPORARY TABLE ingest_redo (user_id {self.types['int']}, product text)"
         )
+        callweeks.create_delta_table(cursor, self.types["int"], self.types["date"])
         cursor.execute("DROP TABLE IF EXISTS ingest_users")
         cursor.execute(
             f"CREATE TEMPORARY TABLE ingest_users (ext_id text, id {self.types['int']}, "
@@ -255,6 +258,7 @@ class Backend(ABC):
             cursor.execute(f"DROP TABLE IF EXISTS {stage_table(name)}")
         cursor.execute("DROP TABLE IF EXISTS ingest_redo")
         cursor.execute("DROP TABLE IF EXISTS ingest_users")
+        callweeks.drop_delta_table(cursor)
 
     def encoder(self) -> Callable[[str, list[tuple[Any, ...]]], Any] | None:
         """A function turning staged rows into what `write` takes, run in the reader thread."""

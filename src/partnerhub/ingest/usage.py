@@ -1,14 +1,18 @@
-"""Derived usage days (rules.md "used"): who used calling or meetings on which day.
+"""Derived usage days (rules.md "used") and the user-week call rollup, kept in step by the loader.
 
 A user used calling on a day with a `webex_calling` call starting that day (UTC), and meetings on a
 day with a meeting starting that day that they hosted or took part in. The loader keeps
 `activity.UsageDay` in step, set-based: new rows from each chunk's staged calls and meetings, and a
 recomputation for the users whose calls or meetings were replaced so that a stale day cannot stay.
+The user-week rollup (`activity.callweeks`) changes by deltas: +1 per staged call, -1 per existing
+call a staged one replaces.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from partnerhub.activity import callweeks
 
 if TYPE_CHECKING:
     from partnerhub.ingest.merge import Merger
@@ -21,6 +25,12 @@ def note_replaced(merger: Merger, table: str) -> None:
     """Before calls or meetings are upserted: note users whose replaced rows change usage."""
     day = merger.backend.day_of
     if table == "call":
+        merger.run(
+            f"INSERT INTO {callweeks.DELTA} (week, customer_id, user_id, n) "
+            "SELECT a.week, a.customer_id, a.user_id, -COUNT(*) FROM {s_call} s "
+            "JOIN {call} a ON a.ext_id = s.ext_id WHERE a.call_type = 'webex_calling' "
+            "GROUP BY a.week, a.customer_id, a.user_id"
+        )
         merger.run(
             "INSERT INTO ingest_redo (user_id, product) "
             "SELECT DISTINCT a.user_id, 'calling' FROM {s_call} s "
@@ -72,6 +82,13 @@ def add_chunk(merger: Merger, staged: dict[str, int]) -> None:
         merger.run("DELETE FROM ingest_redo")
     if staged.get("call"):
         merger.run(
+            f"INSERT INTO {callweeks.DELTA} (week, customer_id, user_id, n) "
+            "SELECT s.week, u.customer_id, u.id, COUNT(*) FROM {s_call} s "
+            "JOIN {users} u ON u.ext_id = s.usr WHERE s.call_type = 'webex_calling' "
+            "GROUP BY s.week, u.customer_id, u.id"
+        )
+        callweeks.apply_delta(merger.cursor)
+        merger.run(
             "INSERT INTO {usage} (user_id, product, day) "
             "SELECT DISTINCT u.id, 'calling', s.day FROM {s_call} s "
             "JOIN {users} u ON u.ext_id = s.usr WHERE s.call_type = 'webex_calling' "
@@ -88,7 +105,9 @@ def add_chunk(merger: Merger, staged: dict[str, int]) -> None:
 
 
 def recompute_all(merger: Merger) -> None:
-    """Rebuild every usage day from all calls and meetings (after a load that dwarfs the tables)."""
+    """Rebuild every usage day and the user-week rollup from all calls and meetings (after a load
+    that dwarfs the tables)."""
+    callweeks.recompute_all(merger.cursor)
     day = merger.backend.day_of
     if merger.backend.vendor == "postgresql":
         merger.run("TRUNCATE {usage}")

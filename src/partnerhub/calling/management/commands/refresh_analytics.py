@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from partnerhub.calling.models import CustomerWeek, EndpointWeek
+from partnerhub.calling.models import CustomerWeek
 from partnerhub.calling.services import WEEK, refresh_analytics, refresh_weeks
 from partnerhub.core import clock
 
@@ -29,11 +29,10 @@ class Command(BaseCommand):
         weeks = refresh_weeks(refresh.week_start)
         last_day = weeks[-1] + WEEK - dt.timedelta(days=1)
         customer_weeks = CustomerWeek.objects.filter(refresh=refresh).count()
-        endpoint_rows = EndpointWeek.objects.filter(refresh=refresh).count()
         self.stdout.write(
             f"Refreshed calling analytics as of {as_of}: weeks {weeks[0]} … {last_day} "
             f"(last completed week {weeks[-1]} … {last_day}), "
-            f"{customer_weeks} customer-weeks, {endpoint_rows} endpoint rows, "
+            f"{customer_weeks} customer-weeks, "
             f"in {refresh.duration_ms / 1000:.2f} s."
         )
         steps = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in refresh.timings.items())
