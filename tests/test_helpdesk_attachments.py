@@ -219,3 +219,28 @@ def test_uploads_are_not_served_from_a_public_url(client, full_admin):
     assert client.get("/media/" + attachment.file.name).status_code == 404
     response = client.get(reverse("helpdesk:attachment", kwargs={"pk": attachment.pk}))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("where", ["case_open", "case_comment"])
+def test_files_stored_before_a_failure_later_in_the_transaction_are_removed(
+    partner, full_admin, media, monkeypatch, where
+):
+    # given a write that fails after its files were stored (here: the audit record)
+    from partnerhub.helpdesk import services
+
+    case = CaseFactory(partner=partner) if where == "case_comment" else None
+
+    def failing_audit(*args: Any, **kwargs: Any) -> None:
+        assert stored_files(media), "the files are stored before the audit record"
+        raise RuntimeError("audit trail unavailable")
+
+    monkeypatch.setattr(services, "_audit_case", failing_audit)
+    files = [SimpleUploadedFile("report.pdf", PDF)]
+    # when it runs, then it fails, writes nothing, and leaves no file behind
+    with pytest.raises(RuntimeError):
+        if where == "case_open":
+            services.case_open(user=full_admin, files=files, **VALID)
+        else:
+            services.case_comment(user=full_admin, case=case, body="More logs", files=files)
+    assert not Attachment.objects.exists() and not Comment.objects.exists()
+    assert stored_files(media) == []

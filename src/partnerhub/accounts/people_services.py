@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +19,7 @@ from partnerhub.accounts.models import User
 from partnerhub.accounts.policy import Action, can
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Role
+from partnerhub.core.validation import check_email
 
 
 def _check_role(role: Any) -> str:
@@ -87,10 +87,10 @@ def user_invite(
     if not can(actor, Action.MANAGE_ROLES):
         raise PermissionDenied
     email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise ValidationError({"email": [_("Enter a valid e-mail address.")]}) from exc
+    errors: dict[str, list[str]] = {}
+    check_email(errors, "email", email)
+    if errors:
+        raise ValidationError(errors)
     role = _check_role(role)
     name = " ".join((name or "").split())[:200]
     with transaction.atomic():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -85,6 +87,39 @@ def _remove_files(names: list[str]) -> None:
         default_storage.delete(name)
 
 
+def _check_files(errors: dict[str, list[str]], files: list[Any] | None) -> list[CheckedFile]:
+    """Check the uploads; their problems go under "attachments". Answers the checked files."""
+    checked, file_errors = attachments_check(list(files or []))
+    if file_errors:
+        errors["attachments"] = file_errors
+    return checked
+
+
+@contextmanager
+def _files_removed_on_failure() -> Iterator[list[str]]:
+    """Yield a list for the names of stored files; if the block raises, delete them and re-raise."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        _remove_files(stored)
+        raise
+
+
+def _audit_case(user: User, case: Case, action: str, *, before: Any = None, after: Any) -> None:
+    """Record a change to a case in the audit trail (inside the change's transaction)."""
+    audit_record(
+        actor=user,
+        action=action,
+        obj_type="helpdesk_case",
+        obj_id=case.number or "",
+        customer=case.customer,
+        partner=case.partner,
+        before=before,
+        after=after,
+    )
+
+
 def _notify(case: Case, *, event: str, actor: User, text: str = "") -> None:
     """After commit, e-mail the partner's person who opened the case and the helpdesk team."""
 
@@ -136,44 +171,34 @@ def case_open(
         errors["severity"] = [_("Choose a severity from 1 to 4.")]
     subject = _text(errors, "subject", subject, limit=SUBJECT_MAX)
     description = _text(errors, "description", description, limit=TEXT_MAX)
-    checked, file_errors = attachments_check(list(files or []))
-    if file_errors:
-        errors["attachments"] = file_errors
+    checked = _check_files(errors, files)
     if errors:
         raise ValidationError(errors)
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            now = timezone.now()
-            case = Case.objects.create(
-                partner=partner,
-                opened_by=user,
-                area=area,
-                severity=severity_value,
-                subject=subject,
-                description=description,
-                customer=customer,
-                created_at=now,
-                updated_at=now,
-            )
-            # Numbers follow the id, so they never collide: PH-<year of the as-of date>-000123.
-            case.number = f"PH-{clock.today().year}-{case.pk:06d}"
-            case.save(update_fields=["number"])
-            StatusChange.objects.create(case=case, to_status=CaseStatus.NEW, by=user, at=now)
-            stored = _store(case, checked, user=user, comment=None)
-            audit_record(
-                actor=user,
-                action="helpdesk.case_open",
-                obj_type="helpdesk_case",
-                obj_id=case.number,
-                customer=customer,
-                partner=partner,
-                after={**_case_state(case), "attachments": [c.name for c in checked]},
-            )
-            _notify(case, event=_("New case"), actor=user, text=description)
-    except BaseException:
-        _remove_files(stored)
-        raise
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        now = timezone.now()
+        case = Case.objects.create(
+            partner=partner,
+            opened_by=user,
+            area=area,
+            severity=severity_value,
+            subject=subject,
+            description=description,
+            customer=customer,
+            created_at=now,
+            updated_at=now,
+        )
+        # Numbers follow the id, so they never collide: PH-<year of the as-of date>-000123.
+        case.number = f"PH-{clock.today().year}-{case.pk:06d}"
+        case.save(update_fields=["number"])
+        StatusChange.objects.create(case=case, to_status=CaseStatus.NEW, by=user, at=now)
+        stored.extend(_store(case, checked, user=user, comment=None))
+        _audit_case(
+            user,
+            case,
+            "helpdesk.case_open",
+            after={**_case_state(case), "attachments": [c.name for c in checked]},
+        )
+        _notify(case, event=_("New case"), actor=user, text=description)
     return case
 
 
@@ -197,38 +222,28 @@ def case_comment(*, user: User, case: Case, body: str, files: list[Any] | None =
             _("This case is closed; open a new case and quote %(number)s.")
             % {"number": case.number}
         )
-    checked, file_errors = attachments_check(list(files or []))
-    if file_errors:
-        errors["attachments"] = file_errors
+    checked = _check_files(errors, files)
     if errors:
         raise ValidationError(errors)
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            now = timezone.now()
-            comment = Comment.objects.create(
-                case=case,
-                author=user,
-                by_helpdesk=is_helpdesk_team(user),
-                body=text,
-                created_at=now,
-            )
-            stored = _store(case, checked, user=user, comment=comment)
-            Case.objects.filter(pk=case.pk).update(updated_at=now)
-            case.updated_at = now
-            audit_record(
-                actor=user,
-                action="helpdesk.case_comment",
-                obj_type="helpdesk_case",
-                obj_id=case.number or "",
-                customer=case.customer,
-                partner=case.partner,
-                after={"comment": comment.pk, "attachments": [c.name for c in checked]},
-            )
-            _notify(case, event=_("New comment"), actor=user, text=text)
-    except BaseException:
-        _remove_files(stored)
-        raise
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        now = timezone.now()
+        comment = Comment.objects.create(
+            case=case,
+            author=user,
+            by_helpdesk=is_helpdesk_team(user),
+            body=text,
+            created_at=now,
+        )
+        stored.extend(_store(case, checked, user=user, comment=comment))
+        Case.objects.filter(pk=case.pk).update(updated_at=now)
+        case.updated_at = now
+        _audit_case(
+            user,
+            case,
+            "helpdesk.case_comment",
+            after={"comment": comment.pk, "attachments": [c.name for c in checked]},
+        )
+        _notify(case, event=_("New comment"), actor=user, text=text)
     return comment
 
 
@@ -250,16 +265,7 @@ def case_set_status(*, user: User, case: Case, status: str) -> StatusChange:
         case.status = status
         case.updated_at = now
         case.save(update_fields=["status", "updated_at"])
-        audit_record(
-            actor=user,
-            action="helpdesk.case_status",
-            obj_type="helpdesk_case",
-            obj_id=case.number or "",
-            customer=case.customer,
-            partner=case.partner,
-            before=before,
-            after=_case_state(case),
-        )
+        _audit_case(user, case, "helpdesk.case_status", before=before, after=_case_state(case))
         _notify(
             case,
             event=_("Status changed to %(status)s") % {"status": case.get_status_display()},
@@ -281,16 +287,7 @@ def case_assign(*, user: User, case: Case, assignee: User | None) -> Case:
         case.assignee = assignee
         case.updated_at = timezone.now()
         case.save(update_fields=["assignee", "updated_at"])
-        audit_record(
-            actor=user,
-            action="helpdesk.case_assign",
-            obj_type="helpdesk_case",
-            obj_id=case.number or "",
-            customer=case.customer,
-            partner=case.partner,
-            before=before,
-            after=_case_state(case),
-        )
+        _audit_case(user, case, "helpdesk.case_assign", before=before, after=_case_state(case))
         event = (
             _("Assigned to %(name)s") % {"name": assignee.display_name}
             if assignee

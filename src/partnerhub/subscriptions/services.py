@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.template.loader import render_to_string
@@ -25,6 +24,7 @@ from partnerhub.analytics.services import snapshot_refresh_items
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
+from partnerhub.core.validation import check_email, check_name
 from partnerhub.customers.models import Customer
 from partnerhub.subscriptions.models import (
     Assignment,
@@ -459,17 +459,19 @@ def subscription_setup(
             )
             % {"id": subscription.ext_id, "state": subscription.state}
         ]
-    if not name:
-        errors["organization_name"] = [_("Give the organization's name.")]
-    elif len(name) > 200:
-        errors["organization_name"] = [_("The name can be at most 200 characters.")]
-    if not email:
-        errors["admin_email"] = [_("Give the e-mail of the customer's administrator.")]
-    else:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["admin_email"] = [_("Enter a valid e-mail address.")]
+    check_name(
+        errors,
+        "organization_name",
+        name,
+        missing=_("Give the organization's name."),
+        too_long=_("The name can be at most 200 characters."),
+    )
+    check_email(
+        errors,
+        "admin_email",
+        email,
+        missing=_("Give the e-mail of the customer's administrator."),
+    )
     if start > subscription.end:
         errors["start"] = [
             _("The start cannot come after the end of the term (%(end)s).")

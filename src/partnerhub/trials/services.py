@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -22,6 +21,7 @@ from partnerhub.analytics.services import snapshot_refresh_items
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
+from partnerhub.core.validation import check_email, check_name
 from partnerhub.customers.models import Customer, CustomerManager
 from partnerhub.subscriptions.models import Item, ItemLine, ItemState
 from partnerhub.subscriptions.selectors import in_force_q
@@ -48,17 +48,19 @@ def _clean_new_customer(data: Mapping[str, Any]) -> tuple[dict[str, str], dict[s
     email = str(data.get("admin_email") or "").strip().lower()
     country = str(data.get("country") or "").strip().upper()
     errors: dict[str, list[str]] = {}
-    if not name:
-        errors["new_customer.name"] = [_("Give the company name.")]
-    elif len(name) > 200:
-        errors["new_customer.name"] = [_("The company name can be at most 200 characters.")]
-    if not email:
-        errors["new_customer.admin_email"] = [_("Give the e-mail of the customer's administrator.")]
-    else:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["new_customer.admin_email"] = [_("Enter a valid e-mail address.")]
+    check_name(
+        errors,
+        "new_customer.name",
+        name,
+        missing=_("Give the company name."),
+        too_long=_("The company name can be at most 200 characters."),
+    )
+    check_email(
+        errors,
+        "new_customer.admin_email",
+        email,
+        missing=_("Give the e-mail of the customer's administrator."),
+    )
     if not _COUNTRY.match(country):
         errors["new_customer.country"] = [_("Give the country as a two-letter code, e.g. PL.")]
     return {"name": name, "admin_email": email, "country": country}, errors
@@ -222,19 +224,21 @@ def _require_in_force(trial: Item, today: dt.date, verb: str) -> None:
         )
 
 
-def trial_extend(*, actor: Any, trial: Item) -> Item:
-    """Extend a trial in force: the new end is today + 30 days (not added to the days left)."""
+def _change_in_force(
+    *, actor: Any, trial: Item, verb: str, action: str, change: Callable[[Item, dt.date], list[str]]
+) -> Item:
+    """Lock a trial in force, apply `change` (it answers the fields it set), save, refresh the
+    analytics and audit it as `action`; `verb` names the change in the not-in-force message."""
     today = clock.today()
     with transaction.atomic():
         trial = _locked_trial(trial)
-        _require_in_force(trial, today, _("extended"))
+        _require_in_force(trial, today, verb)
         before = item_snapshot(trial)
-        trial.end = today + dt.timedelta(days=EXTENSION_DAYS)
-        trial.save(update_fields=["end"])
+        trial.save(update_fields=change(trial, today))
         snapshot_refresh_items(item_ids=[trial.pk])
         audit_record(
             actor=actor,
-            action="trial.extend",
+            action=action,
             obj_type="trial",
             obj_id=trial.ext_id,
             customer=trial.customer,
@@ -242,26 +246,30 @@ def trial_extend(*, actor: Any, trial: Item) -> Item:
             after=item_snapshot(trial, before["lines"]),
         )
     return trial
+
+
+def _extend(trial: Item, today: dt.date) -> list[str]:
+    """The new end is today + 30 days."""
+    trial.end = today + dt.timedelta(days=EXTENSION_DAYS)
+    return ["end"]
+
+
+def _end(trial: Item, today: dt.date) -> list[str]:
+    """State `ended`, end = today."""
+    trial.state = ItemState.ENDED
+    trial.end = today
+    return ["state", "end"]
+
+
+def trial_extend(*, actor: Any, trial: Item) -> Item:
+    """Extend a trial in force: the new end is today + 30 days (not added to the days left)."""
+    return _change_in_force(
+        actor=actor, trial=trial, verb=_("extended"), action="trial.extend", change=_extend
+    )
 
 
 def trial_end(*, actor: Any, trial: Item) -> Item:
     """End a trial in force now: state `ended`, end = today."""
-    today = clock.today()
-    with transaction.atomic():
-        trial = _locked_trial(trial)
-        _require_in_force(trial, today, _("ended"))
-        before = item_snapshot(trial)
-        trial.state = ItemState.ENDED
-        trial.end = today
-        trial.save(update_fields=["state", "end"])
-        snapshot_refresh_items(item_ids=[trial.pk])
-        audit_record(
-            actor=actor,
-            action="trial.end",
-            obj_type="trial",
-            obj_id=trial.ext_id,
-            customer=trial.customer,
-            before=before,
-            after=item_snapshot(trial, before["lines"]),
-        )
-    return trial
+    return _change_in_force(
+        actor=actor, trial=trial, verb=_("ended"), action="trial.end", change=_end
+    )
