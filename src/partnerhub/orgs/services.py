@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from partnerhub.analytics.services import snapshot_refresh_items
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product, Role
+from partnerhub.core.validation import NAME_MAX, check_email
 from partnerhub.customers.models import Customer, CustomerUser
 from partnerhub.orgs.selectors import open_items_q
 from partnerhub.subscriptions.models import Assignment, Item, ItemLine
@@ -140,14 +140,8 @@ def customer_user_add(
     email = (email or "").strip().lower()
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
-    if not email:
-        errors["email"] = [_("Give the user's e-mail.")]
-    else:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["email"] = [_("Enter a valid e-mail address.")]
-    if len(name) > 200:
+    check_email(errors, "email", email, missing=_("Give the user's e-mail."))
+    if len(name) > NAME_MAX:
         errors["name"] = [_("The name can be at most 200 characters.")]
     if errors:
         raise ValidationError(errors)
