@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, OperationalError
+from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from psycopg.copy import Copy, FileWriter
 from psycopg.errors import LockNotAvailable
 
 from partnerhub.activity import callweeks
+from partnerhub.core.pgsession import raise_temp_buffers
 
 # --- staging tables: one per kind (and per list inside a kind); `ln` is the line's load-wide number
 # Column types are generic; `stage.py` maps them to each database.
@@ -295,14 +296,8 @@ class PostgresBackend(Backend):
     batch_lines = 20_000  # one COPY per staging table per batch; binary batches are compact
 
     def create(self, cursor: CursorWrapper) -> None:
-        # A chunk of staged calls is larger than the default 8 MB of temp buffers; the setting
-        # can only change before the session's first temporary table.
-        cursor.execute("SAVEPOINT ingest_temp_buffers")
-        try:
-            cursor.execute("SET temp_buffers = '128MB'")
-        except DatabaseError:
-            cursor.execute("ROLLBACK TO SAVEPOINT ingest_temp_buffers")
-        cursor.execute("RELEASE SAVEPOINT ingest_temp_buffers")
+        # A chunk of staged calls is larger than the default 8 MB of temp buffers.
+        raise_temp_buffers(cursor, "128MB")
         super().create(cursor)
 
     def day_of(self, column: str) -> str:
