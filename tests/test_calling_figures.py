@@ -6,8 +6,12 @@ As of Thursday 2026-11-26 the last completed week W0 is Sunday 2026-11-15 … Sa
 from __future__ import annotations
 
 import datetime as dt
+import math
+from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from partnerhub.calling.selectors import calling_analytics, pct, ratio
 from tests.calling_factories import (
@@ -456,3 +460,22 @@ def test_an_unrefreshed_week_has_no_figures(partner, full_admin):
     # the next week (as of Sunday 2026-11-29) is not refreshed yet
     assert calling_analytics(user=full_admin, as_of=dt.date(2026, 11, 29)) is None
     assert calling_analytics(user=full_admin, as_of=dt.date(2026, 11, 28)) is not None
+
+
+@given(
+    numerator=st.integers(-(10**9), 10**9),
+    denominator=st.integers(-(10**6), 10**6),
+    places=st.sampled_from([0, 1, 2]),
+    scale=st.sampled_from([1, 100]),
+)
+def test_integer_ratios_equal_exact_rational_rounding(numerator, denominator, places, scale):
+    # the integer fast path rounds exactly as Fraction's round-half-to-even, zero never negative
+    expected = (
+        float(round(Fraction(numerator) * scale / Fraction(denominator), places))
+        if denominator
+        else None
+    )
+    got = ratio(numerator, denominator, places, scale)
+    assert got == expected
+    if got == 0:
+        assert math.copysign(1, got) == 1
