@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import operator
 import os
 import sys
 import time
 from collections.abc import Iterable
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import DateField, QuerySet, Sum, Value
+from django.db.models import Aggregate, Case, DateField, F, Max, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from partnerhub.activity import callweeks
@@ -42,9 +44,13 @@ from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
 from partnerhub.core.pgsession import raise_temp_buffers
-from partnerhub.customers.models import CustomerUser
-from partnerhub.subscriptions.models import Assignment, Item, ItemLine, ItemState
-from partnerhub.subscriptions.selectors import in_force_q
+from partnerhub.subscriptions.models import Assignment, ItemLine
+from partnerhub.subscriptions.selectors import (
+    active_assignment_q,
+    in_force_q,
+    in_force_state_q,
+    running_q,
+)
 
 log = logging.getLogger(__name__)
 
@@ -219,26 +225,6 @@ def _scope_queryset(week: dt.date) -> QuerySet[Any]:
         )
         .values_list("week", "prev_week", "item__customer_id", "licenses")
     )
-
-
-def _license_state_sql(item: str) -> tuple[str, list[Any]]:
-    """SQL condition: item `item` is in a state that counts as in force (in_force_q): an active
-    or suspended subscription, an active trial."""
-    i = item
-    return (
-        f"""(({i}.is_trial = %s AND {i}.state IN (%s, %s))
-             OR ({i}.is_trial = %s AND {i}.state = %s))""",
-        [False, ItemState.ACTIVE.value, ItemState.SUSPENDED.value, True, ItemState.ACTIVE.value],
-    )
-
-
-def _license_day_sql(assignment: str, item: str, day: str) -> str:
-    """SQL condition: on `day` (an SQL expression), assignment `assignment` is active
-    (active_assignment_q) and item `item` runs (in_force_q's dates). Raw SQL because the day
-    varies here, which the selectors' Q objects (built for one Python date) cannot express."""
-    a, i, d = assignment, item, day
-    return f"""{a}.from_date <= {d} AND ({a}.to_date IS NULL OR {a}.to_date > {d})
-        AND {i}.start <= {d} AND {i}."end" >= {d}"""
 
 
 def _poor_sql() -> tuple[str, list[float]]:
@@ -416,42 +402,50 @@ def _date_sql(day: dt.date) -> str:
     return f"DATE {literal}" if connection.vendor == "postgresql" else literal
 
 
+class _BitOr(Aggregate):
+    """PostgreSQL's bit_or (without django.contrib.postgres)."""
+
+    function = "BIT_OR"
+
+
 def _licenses(cur: CursorWrapper, weeks: list[dt.date]) -> None:
     """T_LIC: every user holding a calling license on some week's Saturday, with a bit mask of
     those weeks (bit k: weeks[k]); T_LICENSED: licensed calling users per week and customer.
 
-    Licensed on a day: the assignment is active and its item in force (`_license_state_sql`,
-    `_license_day_sql`) on that day, for a user of the item's customer. A user with several
-    assignments (a trial converted into a subscription, a license given back and given again)
-    has one row: the OR of their masks (bit_or on PostgreSQL; per-bit MAX elsewhere). Only
-    users of the item's customer count, so a user has at most one row, of their own customer.
+    Licensed on a day: the assignment is active and its item in force on that day (the rules
+    of subscriptions.selectors, compiled by the ORM), for a user of the item's customer. A user
+    with several assignments (a trial converted into a subscription, a license given back and
+    given again) has one row: the OR of their masks (bit_or on PostgreSQL; per-bit MAX
+    elsewhere). Only users of the item's customer count: a user has at most one row, of their
+    own customer.
     """
-    assignments, items = Assignment._meta.db_table, Item._meta.db_table
-    users = CustomerUser._meta.db_table
-    bits = [
-        f"CASE WHEN {_license_day_sql('a', 'i', _date_sql(week + dt.timedelta(6)))} "
-        f"THEN {1 << k} ELSE 0 END"
-        for k, week in enumerate(weeks)
-    ]
-    in_force, in_force_params = _license_state_sql("i")
+    bits = []
+    for k, week in enumerate(weeks):
+        saturday = week + dt.timedelta(days=6)
+        licensed = active_assignment_q(saturday) & running_q(saturday, "item__")
+        bits.append(Case(When(licensed, then=Value(1 << k)), default=Value(0)))
     if connection.vendor == "postgresql":
-        mask = f"BIT_OR({' + '.join(bits)})"
+        mask: Any = _BitOr(reduce(operator.add, bits))
     else:
-        mask = " + ".join(f"MAX({bit})" for bit in bits)
+        mask = reduce(operator.add, [Max(bit) for bit in bits])
+    licenses = (
+        Assignment.objects.filter(product=Product.CALLING)
+        .filter(in_force_state_q("item__"))
+        .filter(user__customer_id=F("item__customer_id"))
+        .order_by()
+        .values(lic_user=F("user_id"), lic_customer=F("item__customer_id"))
+        .annotate(mask=mask)
+    )
+    sql, params = licenses.query.sql_with_params()
     # On PostgreSQL an unlogged table of this transaction rather than a temporary one: parallel
     # workers cannot read temporary tables, and T_USERS joins this one with a million rows
     # (measured: 0.65 s in parallel, 1.0 s without). Under the refresh's advisory lock, dropped
     # at the end; a killed refresh rolls its creation back.
     create = "CREATE UNLOGGED TABLE" if connection.vendor == "postgresql" else "CREATE TEMP TABLE"
     cur.execute(
-        f"""{create} {T_LIC} AS
-        SELECT a.user_id, i.customer_id, {mask} AS mask
-        FROM {assignments} a
-        JOIN {items} i ON i.id = a.item_id
-        JOIN {users} cu ON cu.id = a.user_id AND cu.customer_id = i.customer_id
-        WHERE a.product = %s AND {in_force}
-        GROUP BY a.user_id, i.customer_id""",
-        [Product.CALLING.value, *in_force_params],
+        f"{create} {T_LIC} AS SELECT lic_user AS user_id, lic_customer AS customer_id, mask "
+        f"FROM ({sql}) licenses",
+        params,
     )
     _analyze(cur, T_LIC)
     cur.execute(

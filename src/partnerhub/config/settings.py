@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -139,14 +140,17 @@ else:
 # (measured on 2 cores, the refresh's calls pass: 1 worker 1.87 s, the server default of 2:
 # 2.25 s). The default applies when the database runs on this machine (its cores are known);
 # otherwise, or with CALLING_REFRESH_WORKERS="", the server's own setting stays.
-_db_host = DATABASES["default"].get("HOST") or ""
-CALLING_REFRESH_WORKERS: int | None = (
-    int(os.environ["CALLING_REFRESH_WORKERS"])
-    if os.environ.get("CALLING_REFRESH_WORKERS")
-    else None
-    if "CALLING_REFRESH_WORKERS" in os.environ or _db_host not in ("", "127.0.0.1", "localhost")
-    else max((os.cpu_count() or 2) - 1, 1)
-)
+CALLING_REFRESH_WORKERS: int | None = None
+if "CALLING_REFRESH_WORKERS" in os.environ:
+    _workers = os.environ["CALLING_REFRESH_WORKERS"].strip()
+    if _workers and not (_workers.isdigit() and int(_workers) >= 0):
+        raise ImproperlyConfigured(
+            f"CALLING_REFRESH_WORKERS: expected a whole number of workers (0 or more) or "
+            f"nothing, got {_workers!r}"
+        )
+    CALLING_REFRESH_WORKERS = int(_workers) if _workers else None
+elif (DATABASES["default"].get("HOST") or "") in ("", "127.0.0.1", "localhost"):
+    CALLING_REFRESH_WORKERS = max((os.cpu_count() or 2) - 1, 1)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {

@@ -1,7 +1,9 @@
 """The one clock: every business date ("today", windows, weeks) comes from here.
 
 `PARTNERHUB_TODAY` fixes the as-of date for demos and tests; an API request may override it with
-`?as_of=YYYY-MM-DD`. Event timestamps (audit rows, created) may still use `timezone.now()`.
+`?as_of=YYYY-MM-DD`. `now()` is the wall clock, for what happens in real time and is never a
+business date: when a scheduled job fires, how old an event is. Event timestamps stored on rows
+(audit, created) may use `timezone.now()` directly.
 """
 
 from __future__ import annotations
@@ -41,12 +43,17 @@ def parse_date(value: str, *, field: str = "as_of") -> dt.date:
     return day
 
 
+def now() -> dt.datetime:
+    """The wall clock, in UTC: real time, whatever the as-of date (`today()`) is."""
+    return timezone.now().astimezone(dt.UTC)
+
+
 def today() -> dt.date:
     """The as-of date D: `PARTNERHUB_TODAY` when set, else the real UTC date."""
     fixed = getattr(settings, "PARTNERHUB_TODAY", None)
     if fixed:
         return parse_date(fixed, field="PARTNERHUB_TODAY")
-    return timezone.now().astimezone(dt.UTC).date()
+    return now().date()
 
 
 def as_of(request: HttpRequest | None) -> dt.date:

@@ -1,7 +1,8 @@
 """The in-process scheduler of the embedded default: enqueues weekly jobs through the tasks API.
 
 At scale, run `partnerhub serve --no-scheduler` on the web nodes and one `partnerhub scheduler`
-next to the task workers instead. The wait is wall-clock time (when to run), not a business date.
+next to the task workers instead. The wait is wall-clock time (`clock.now()`: when to run), not
+the as-of date; the jobs themselves compute as of `clock.today()`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import importlib
 import logging
 import threading
 import time
+
+from partnerhub.core import clock
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,7 @@ def _load(path: str) -> object | None:
 
 def _loop(path: str, weekday: int | None, hour: int) -> None:
     while True:
-        now = dt.datetime.fromtimestamp(time.time(), tz=dt.UTC)
+        now = clock.now()
         due = next_run(now, weekday, hour)
         time.sleep(max(1.0, (due - now).total_seconds()))
         task = _load(path)

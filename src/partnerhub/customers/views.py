@@ -172,7 +172,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     # The person's exports of the last day that were not downloaded yet: ready ones are offered.
     recent_exports = list(
         CustomerExport.objects.filter(
-            user=user, downloaded_at=None, created_at__gte=timezone.now() - dt.timedelta(days=1)
+            user=user, downloaded_at=None, created_at__gte=clock.now() - dt.timedelta(days=1)
         )[:10]
     )
     context.update(

@@ -21,10 +21,19 @@ from partnerhub.subscriptions.models import Assignment, Item, ItemLine
 def in_force_q(day: dt.date, prefix: str = "") -> Q:
     """Q for items in force on `day`: start <= day <= end, and an active/suspended subscription
     or an active trial. `prefix` points at the item from another model (e.g. "item__")."""
+    return running_q(day, prefix) & in_force_state_q(prefix)
+
+
+def running_q(day: dt.date, prefix: str = "") -> Q:
+    """The dates of in_force_q: the item's term covers `day`."""
+    return Q(**{f"{prefix}start__lte": day, f"{prefix}end__gte": day})
+
+
+def in_force_state_q(prefix: str = "") -> Q:
+    """The states of in_force_q: an active or suspended subscription, an active trial."""
     p = prefix
-    return Q(**{f"{p}start__lte": day, f"{p}end__gte": day}) & (
-        Q(**{f"{p}is_trial": False, f"{p}state__in": ["active", "suspended"]})
-        | Q(**{f"{p}is_trial": True, f"{p}state": "active"})
+    return Q(**{f"{p}is_trial": False, f"{p}state__in": ["active", "suspended"]}) | Q(
+        **{f"{p}is_trial": True, f"{p}state": "active"}
     )
 
 
