@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from partnerhub.activity.models import ENDPOINT_CODES, Call, Endpoint
 from partnerhub.calling.selectors import calling_analytics, pct, ratio
 from tests.calling_factories import (
     SATURDAY,
@@ -181,6 +182,32 @@ def test_licensed_users_are_bucketed_by_their_calls_of_the_week(partner, full_ad
     usage = row(data["customers_usage"], bravo)
     assert (usage["active_users"], usage["calls"], usage["calls_per_active_user"]) == (7, 56, 8.0)
     assert usage["calls_change_pct"] == 460.0  # 10 → 56
+
+
+def test_a_user_licensed_in_some_weeks_is_bucketed_only_in_those(partner, full_admin):
+    # given a user licensed from W0's Saturday on, calling in W1 and in W0, and a user given
+    # back their license on W1's Saturday who calls in W2 and W1
+    echo = calling_customer(partner, "Echo")
+    late = licensed_user(echo, from_date=SATURDAY)
+    make_calls(echo, 6, user=late, start=at(W1 + DAY))  # medium, had they been licensed
+    make_calls(echo, 2, user=late)
+    early = licensed_user(echo, from_date=WEEKS[0], to_date=SATURDAY - 7 * DAY)
+    make_calls(echo, 21, user=early, start=at(WEEKS[-3] + DAY))
+    make_calls(echo, 1, user=early, start=at(W1 + DAY))
+    # when
+    data = refreshed(full_admin, week=W1)
+    # then each week counts only who was licensed on its Saturday, but everyone who called
+    volume = {p["week_start"]: p for p in data["users_by_volume"]}
+    assert volume[W0] == {"week_start": W0, "none": 0, "low": 1, "medium": 0, "high": 0}
+    assert volume[W1] == {"week_start": W1, "none": 0, "low": 0, "medium": 0, "high": 0}
+    assert volume[WEEKS[-3]] == {
+        "week_start": WEEKS[-3],
+        "none": 0,
+        "low": 0,
+        "medium": 0,
+        "high": 1,
+    }
+    assert row(data["customers_usage"], echo)["active_users"] == 2
 
 
 def test_a_license_counts_only_on_an_item_in_force_on_saturday(partner, full_admin):
@@ -479,3 +506,30 @@ def test_integer_ratios_equal_exact_rational_rounding(numerator, denominator, pl
     assert got == expected
     if got == 0:
         assert math.copysign(1, got) == 1
+
+
+def test_the_worst_endpoint_type_on_a_tie_of_share_and_calls_is_the_first_by_name(
+    partner, full_admin
+):
+    # given two types with the same share of poor calls and the same number of calls
+    delta = calling_customer(partner, "Delta")
+    make_calls(delta, 9, endpoint="webex_app_web")
+    make_calls(delta, 1, endpoint="webex_app_web", latency_ms=401)
+    make_calls(delta, 9, endpoint="ip_phone")
+    make_calls(delta, 1, endpoint="ip_phone", loss_pct=5.01)
+    # when
+    data = refreshed(full_admin)
+    # then
+    assert row(data["customers_quality"], delta)["worst_endpoint"] == "ip_phone"
+
+
+def test_every_endpoint_type_has_its_stored_code(partner):
+    # given one call of each endpoint type
+    customer = calling_customer(partner, "Codes")
+    for endpoint in Endpoint.values:
+        make_calls(customer, 1, endpoint=endpoint)
+    # when the database computes the codes
+    stored = dict(Call.objects.filter(customer=customer).values_list("endpoint", "endpoint_code"))
+    # then they are the ones the refresh counts by, one per type
+    assert stored == ENDPOINT_CODES
+    assert sorted(stored.values()) == list(range(len(Endpoint.values)))

@@ -20,6 +20,12 @@ class Endpoint(models.TextChoices):
     THIRD_PARTY = "third_party", _("Third-party device")
 
 
+# A small integer per endpoint type, stored beside the text (`Call.endpoint_code`): the calling
+# refresh counts calls per type with integer comparisons, which cost a tenth of a second less over
+# 5,000,000 calls than text ones (bench/bench_calling_refresh.py). Append new types at the end.
+ENDPOINT_CODES: dict[str, int] = {value: code for code, value in enumerate(Endpoint.values)}
+
+
 class CallType(models.TextChoices):
     WEBEX_CALLING = "webex_calling", _("Webex Calling")
     CALL_ON_WEBEX = "call_on_webex", _("Call on Webex")
@@ -89,6 +95,18 @@ class Call(models.Model):
     week = models.DateField()
     duration_s = models.FloatField()
     endpoint = models.CharField(max_length=20, choices=Endpoint.choices)
+    # Computed by the database from `endpoint` (written by no one else; NULL for an unknown type).
+    endpoint_code = models.GeneratedField(
+        expression=models.Case(
+            *(
+                models.When(endpoint=value, then=models.Value(code))
+                for value, code in ENDPOINT_CODES.items()
+            ),
+            output_field=models.SmallIntegerField(),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
     call_type = models.CharField(max_length=16, choices=CallType.choices)
     direction = models.CharField(max_length=10, choices=Direction.choices)
     mos = models.FloatField(null=True)
@@ -159,8 +177,8 @@ class UserCallWeek(models.Model):
     """
 
     # Derived rows written in bulk: no database-level FK checks (each would be a deferred
-    # trigger per row at commit) and no FK indexes (the unique key leads with week); deleting a
-    # customer or a user still cascades, through the ORM.
+    # trigger per row at commit) and no FK indexes (the unique key and the index below lead
+    # with them); deleting a customer or a user still cascades, through the ORM.
     week = models.DateField()
     customer = models.ForeignKey(
         "customers.Customer",
@@ -182,5 +200,15 @@ class UserCallWeek(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["week", "customer", "user"], name="activity_uniq_user_call_week"
+            )
+        ]
+        # The refresh looks up the weeks of the few users not licensed in all of them (a
+        # nested loop over this index, answered from the index alone on PostgreSQL: 0.03 s
+        # instead of 0.15 s for a scan of the weeks at 5,000,000 calls).
+        indexes = [
+            models.Index(
+                fields=["user", "week"],
+                include=["customer", "calls"],
+                name="activity_callweek_user_week",
             )
         ]

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from partnerhub.activity import callweeks
 from partnerhub.activity.models import (
+    ENDPOINT_CODES,
     FEATURE_BITS,
     Call,
     CallQueue,
@@ -44,6 +45,7 @@ from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
 from partnerhub.core.pgsession import raise_temp_buffers
+from partnerhub.customers.models import CustomerUser
 from partnerhub.subscriptions.models import Assignment, ItemLine
 from partnerhub.subscriptions.selectors import (
     active_assignment_q,
@@ -73,14 +75,15 @@ PAUSE_ENV = "PARTNERHUB_REFRESH_PAUSE"
 PAUSE_SECONDS = 600
 
 T_SCOPE = "calling_tmp_scope"
-T_CWP = "calling_tmp_customer_week_poor"
 T_CW = "calling_tmp_customer_week"
 T_LIC = "calling_tmp_licenses"
 T_LICENSED = "calling_tmp_licensed"
+T_PARTIAL = "calling_tmp_partly_licensed"
 T_USERS = "calling_tmp_users"
+T_UNLICENSED = "calling_tmp_unlicensed"
 T_STALE = "calling_tmp_stale"
 T_WORST = "calling_tmp_worst"
-TEMP_TABLES = (T_SCOPE, T_CWP, T_CW, T_LIC, T_LICENSED, T_USERS, T_STALE, T_WORST)
+TEMP_TABLES = (T_SCOPE, T_CW, T_LIC, T_LICENSED, T_PARTIAL, T_USERS, T_UNLICENSED, T_STALE, T_WORST)
 
 FEATURE_COLUMNS = [f"feature_{name}" for name in FEATURE_BITS]
 # The per-customer-week sums of the calls pass that CustomerWeek stores as they are.
@@ -240,6 +243,11 @@ def _poor_sql() -> tuple[str, list[float]]:
     )
 
 
+def _count(condition: str, alias: str) -> str:
+    """A conditional count as an integer column of a temporary table."""
+    return f"CAST(COUNT(*) FILTER (WHERE {condition}) AS INTEGER) AS {alias}"
+
+
 def _in(values: list[str] | tuple[str, ...]) -> str:
     # Outcome and endpoint values are constants of their TextChoices, never input.
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
@@ -278,52 +286,49 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
         steps.done("scope")
 
         # 2. One pass over the calls of W8 … W0 (W8 only feeds calls_change_pct of W7) at the
-        #    customer × week × poor grain: every figure but the users' comes from it, the
-        #    endpoint types' as conditional counts (a few thousand groups instead of seven times
-        #    as many). Poor as a key evaluates the condition once per call (a boolean key, so
-        #    PostgreSQL expects two values and hashes); FILTER skips the mostly false conditions
-        #    cheaply; CREATE TABLE AS, unlike INSERT … SELECT, may run in parallel.
+        #    customer × week grain: every figure but the users' comes from it, the endpoint
+        #    types' as conditional counts on the stored integer code (integer comparisons; a
+        #    poor-call condition evaluated again only for the one type a call matches). Counts as
+        #    integers: the later sums, joins and comparisons stay off NUMERIC. CREATE TABLE AS,
+        #    unlike INSERT … SELECT, may run in parallel.
         poor, poor_params = _poor_sql()
         answered = f"queue_id IS NOT NULL AND queue_outcome IN {_in(ANSWERED)}"
         abandoned = f"queue_id IS NOT NULL AND queue_outcome IN {_in(ABANDONED)}"
         features = ", ".join(
-            f"COUNT(*) FILTER (WHERE features <> 0 AND (features & {bit}) <> 0) AS feature_{name}"
+            _count(f"features <> 0 AND (features & {bit}) <> 0", f"feature_{name}")
             for name, bit in FEATURE_BITS.items()
         )
         endpoints = ", ".join(
-            f"COUNT(*) FILTER (WHERE endpoint = '{e}') AS calls_{e}" for e in ENDPOINTS
+            _count(f"endpoint_code = {ENDPOINT_CODES[e]}", f"calls_{e}") for e in ENDPOINTS
         )
-        cur.execute(
-            f"""CREATE TEMP TABLE {T_CWP} AS
-            SELECT week, customer_id, {poor} AS poor,
-                   COUNT(*) AS calls,
-                   SUM(duration_s) AS duration_s,
-                   COUNT(queue_id) AS queue_calls,
-                   COUNT(*) FILTER (WHERE {answered}) AS queue_answered,
-                   COUNT(*) FILTER (WHERE {abandoned}) AS queue_abandoned,
-                   COALESCE(SUM(queue_wait_s) FILTER (WHERE {answered}), 0) AS wait_answered_s,
-                   COALESCE(SUM(queue_wait_s) FILTER (WHERE {abandoned}), 0) AS wait_abandoned_s,
-                   {features},
-                   {endpoints}
-            FROM {calls}
-            WHERE call_type = %s AND week >= %s AND week <= %s
-            GROUP BY week, customer_id, 3""",
-            [*poor_params, CallType.WEBEX_CALLING.value, _day(first - WEEK), _day(last)],
+        poor_endpoints = ", ".join(
+            _count(f"endpoint_code = {ENDPOINT_CODES[e]} AND {poor}", f"poor_{e}")
+            for e in ENDPOINTS
         )
-        summed = [c for c in SUM_COLUMNS if c != "poor_calls"] + [f"calls_{e}" for e in ENDPOINTS]
         cur.execute(
             f"""CREATE TEMP TABLE {T_CW} AS
             SELECT week, customer_id,
-                   {", ".join(f"SUM({c}) AS {c}" for c in summed)},
-                   COALESCE(SUM(calls) FILTER (WHERE poor), 0) AS poor_calls,
-                   {
-                ", ".join(
-                    f"COALESCE(SUM(calls_{e}) FILTER (WHERE poor), 0) AS poor_{e}"
-                    for e in ENDPOINTS
-                )
-            }
-            FROM {T_CWP}
-            GROUP BY week, customer_id"""
+                   CAST(COUNT(*) AS INTEGER) AS calls,
+                   SUM(duration_s) AS duration_s,
+                   {_count(poor, "poor_calls")},
+                   CAST(COUNT(queue_id) AS INTEGER) AS queue_calls,
+                   {_count(answered, "queue_answered")},
+                   {_count(abandoned, "queue_abandoned")},
+                   COALESCE(SUM(queue_wait_s) FILTER (WHERE {answered}), 0) AS wait_answered_s,
+                   COALESCE(SUM(queue_wait_s) FILTER (WHERE {abandoned}), 0) AS wait_abandoned_s,
+                   {features},
+                   {endpoints},
+                   {poor_endpoints}
+            FROM {calls}
+            WHERE call_type = %s AND week >= %s AND week <= %s
+            GROUP BY week, customer_id""",
+            [
+                *poor_params,
+                *(poor_params * len(ENDPOINTS)),
+                CallType.WEBEX_CALLING.value,
+                _day(first - WEEK),
+                _day(last),
+            ],
         )
         steps.done("calls pass")
 
@@ -342,31 +347,12 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
         steps.done("users by volume")
 
         # 4. Each customer-week's worst endpoint type (of those with enough calls).
-        cur.execute(
-            f"""CREATE TEMP TABLE {T_WORST} AS
-            SELECT week, customer_id, endpoint FROM (
-                SELECT week, customer_id, endpoint,
-                       ROW_NUMBER() OVER (
-                           PARTITION BY week, customer_id
-                           ORDER BY CAST(poor_calls AS DOUBLE PRECISION) / calls DESC,
-                                    calls DESC, endpoint
-                       ) AS position
-                FROM ("""
-            + " UNION ALL ".join(
-                f"""SELECT week, customer_id, '{e}' AS endpoint, calls_{e} AS calls,
-                       poor_{e} AS poor_calls
-                FROM {T_CW} WHERE calls_{e} >= {WORST_ENDPOINT_MIN_CALLS}"""
-                for e in ENDPOINTS
-            )
-            + """) by_endpoint
-            ) ranked
-            WHERE position = 1"""
-        )
+        cur.execute(f"CREATE TEMP TABLE {T_WORST} AS {_worst_sql()}")
         steps.done("endpoint types")
         # Without statistics PostgreSQL multiplies the joins below into millions of rows and
         # spends a second JIT-compiling for them (measured at 86,000 customer-weeks); the
         # narrow tables take milliseconds to analyse.
-        _analyze(cur, T_SCOPE, T_LICENSED, T_USERS, T_WORST)
+        _analyze(cur, T_SCOPE, T_LICENSED, T_USERS, T_UNLICENSED, T_WORST)
 
         # 5. The customer-week rows of this refresh.
         columns = SUM_COLUMNS + [f"{k}_{e}" for e in ENDPOINTS for k in ("calls", "poor")]
@@ -378,15 +364,18 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
             SELECT %s, s.week, s.customer_id, s.licenses, COALESCE(q.n, 0),
                    COALESCE(p.calls, 0), COALESCE(u.active_users, 0),
                    COALESCE(l.licensed, 0)
-                       - COALESCE(u.users_low + u.users_medium + u.users_high, 0),
-                   COALESCE(u.users_low, 0),
-                   COALESCE(u.users_medium, 0), COALESCE(u.users_high, 0), w.endpoint,
+                       - COALESCE(u.users_low + u.users_medium + u.users_high, 0)
+                       + COALESCE(x.users_low + x.users_medium + x.users_high, 0),
+                   COALESCE(u.users_low, 0) - COALESCE(x.users_low, 0),
+                   COALESCE(u.users_medium, 0) - COALESCE(x.users_medium, 0),
+                   COALESCE(u.users_high, 0) - COALESCE(x.users_high, 0), w.endpoint,
                    {", ".join(f"COALESCE(a.{c}, 0)" for c in columns)}
             FROM {T_SCOPE} s
             LEFT JOIN {T_CW} a ON a.week = s.week AND a.customer_id = s.customer_id
             LEFT JOIN {T_CW} p ON p.week = s.prev_week AND p.customer_id = s.customer_id
             LEFT JOIN {T_LICENSED} l ON l.week = s.week AND l.customer_id = s.customer_id
             LEFT JOIN {T_USERS} u ON u.week = s.week AND u.customer_id = s.customer_id
+            LEFT JOIN {T_UNLICENSED} x ON x.week = s.week AND x.customer_id = s.customer_id
             LEFT JOIN {T_WORST} w ON w.week = s.week AND w.customer_id = s.customer_id
             LEFT JOIN (SELECT customer_id, COUNT(*) AS n FROM {queues} GROUP BY customer_id) q
               ON q.customer_id = s.customer_id""",
@@ -394,6 +383,37 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
         )
         steps.done("rollups written")
         _drop_temp_tables(cur)
+
+
+def _worst_sql() -> str:
+    """Per customer-week of T_CW, the endpoint type with the highest share of poor calls among
+    those with at least WORST_ENDPOINT_MIN_CALLS calls (ties: more calls, then the type's name).
+
+    PostgreSQL unpivots each row's type columns with LATERAL VALUES and keeps the first of each
+    customer-week with DISTINCT ON (one scan, 40 ms less at 16,000 customer-weeks than a UNION
+    of a scan per type); SQLite, which has neither, ranks the UNION with ROW_NUMBER.
+    """
+    order = "CAST({p}poor_calls AS DOUBLE PRECISION) / {p}calls DESC, {p}calls DESC, {p}endpoint"
+    if connection.vendor == "postgresql":
+        types = ", ".join(f"('{e}', c.calls_{e}, c.poor_{e})" for e in ENDPOINTS)
+        return f"""SELECT DISTINCT ON (c.week, c.customer_id) c.week, c.customer_id, v.endpoint
+            FROM {T_CW} c CROSS JOIN LATERAL (VALUES {types}) v(endpoint, calls, poor_calls)
+            WHERE v.calls >= {WORST_ENDPOINT_MIN_CALLS}
+            ORDER BY c.week, c.customer_id, {order.format(p="v.")}"""
+    by_type = " UNION ALL ".join(
+        f"""SELECT week, customer_id, '{e}' AS endpoint, calls_{e} AS calls,
+               poor_{e} AS poor_calls
+        FROM {T_CW} WHERE calls_{e} >= {WORST_ENDPOINT_MIN_CALLS}"""
+        for e in ENDPOINTS
+    )
+    return f"""SELECT week, customer_id, endpoint FROM (
+            SELECT week, customer_id, endpoint,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY week, customer_id ORDER BY {order.format(p="")}
+                   ) AS position
+            FROM ({by_type}) by_type
+        ) ranked
+        WHERE position = 1"""
 
 
 def _date_sql(day: dt.date) -> str:
@@ -410,7 +430,8 @@ class _BitOr(Aggregate):
 
 def _licenses(cur: CursorWrapper, weeks: list[dt.date]) -> None:
     """T_LIC: every user holding a calling license on some week's Saturday, with a bit mask of
-    those weeks (bit k: weeks[k]); T_LICENSED: licensed calling users per week and customer.
+    those weeks (bit k: weeks[k]); T_LICENSED: licensed calling users per week and customer;
+    T_PARTIAL: the customer users not licensed in every week (a few percent), with their mask.
 
     Licensed on a day: the assignment is active and its item in force on that day (the rules
     of subscriptions.selectors, compiled by the ORM), for a user of the item's customer. A user
@@ -438,9 +459,9 @@ def _licenses(cur: CursorWrapper, weeks: list[dt.date]) -> None:
     )
     sql, params = licenses.query.sql_with_params()
     # On PostgreSQL an unlogged table of this transaction rather than a temporary one: parallel
-    # workers cannot read temporary tables, and T_USERS joins this one with a million rows
-    # (measured: 0.65 s in parallel, 1.0 s without). Under the refresh's advisory lock, dropped
-    # at the end; a killed refresh rolls its creation back.
+    # workers cannot read temporary tables, and T_PARTIAL joins this one with every customer
+    # user. Under the refresh's advisory lock, dropped at the end; a killed refresh rolls its
+    # creation back.
     create = "CREATE UNLOGGED TABLE" if connection.vendor == "postgresql" else "CREATE TEMP TABLE"
     cur.execute(
         f"{create} {T_LIC} AS SELECT lic_user AS user_id, lic_customer AS customer_id, mask "
@@ -456,6 +477,13 @@ def _licenses(cur: CursorWrapper, weeks: list[dt.date]) -> None:
         JOIN ({_weeks_sql(weeks)}) w ON (m.mask & w.bit) <> 0
         GROUP BY w.week, m.customer_id"""
     )
+    cur.execute(
+        f"""CREATE TEMP TABLE {T_PARTIAL} AS
+        SELECT u.id AS user_id, COALESCE(l.mask, 0) AS mask
+        FROM {CustomerUser._meta.db_table} u LEFT JOIN {T_LIC} l ON l.user_id = u.id
+        WHERE l.user_id IS NULL OR l.mask <> {(1 << len(weeks)) - 1}"""
+    )
+    _analyze(cur, T_PARTIAL)
 
 
 def _weeks_sql(weeks: list[dt.date]) -> str:
@@ -466,11 +494,13 @@ def _weeks_sql(weeks: list[dt.date]) -> str:
 
 
 def _users_by_volume(cur: CursorWrapper, weeks: list[dt.date]) -> None:
-    """T_USERS: per week and customer, from the user-week rollup: active users (any call), the
-    licensed ones by volume (1–5, 6–20, > 20 calls), and the calls, to check the rollup by.
+    """From the user-week rollup, per week and customer: T_USERS, every user with calls (active
+    users, their calls to check the rollup by, and how many made 1–5, 6–20, > 20 calls);
+    T_UNLICENSED, the same counts of those among them not licensed that week.
 
-    A user's row in T_LIC is of their own customer, as their calls are: the join is on the user
-    alone. The week's bit is computed from the date rather than joined in (a million rows).
+    Users by volume count licensed users only: T_USERS less T_UNLICENSED. Only the users of
+    T_PARTIAL can be unlicensed in a week, so the second count looks up their few weeks by the
+    rollup's user index instead of joining a million rows with every user's licenses.
     """
     rollup = UserCallWeek._meta.db_table
     first = _date_sql(weeks[0])
@@ -478,20 +508,34 @@ def _users_by_volume(cur: CursorWrapper, weeks: list[dt.date]) -> None:
         index = f"((uw.week - {first}) / 7)"
     else:
         index = f"CAST((julianday(uw.week) - julianday({first})) / 7 AS INTEGER)"
-    licensed = f"(l.mask & (1 << {index})) <> 0"
+    buckets = ", ".join(
+        [
+            _count(f"uw.calls <= {LOW_MAX_CALLS}", "users_low"),
+            _count(
+                f"uw.calls > {LOW_MAX_CALLS} AND uw.calls <= {MEDIUM_MAX_CALLS}", "users_medium"
+            ),
+            _count(f"uw.calls > {MEDIUM_MAX_CALLS}", "users_high"),
+        ]
+    )
+    between = [_day(weeks[0]), _day(weeks[-1])]
     cur.execute(f"DROP TABLE IF EXISTS {T_USERS}")
     cur.execute(
         f"""CREATE TEMP TABLE {T_USERS} AS
-        SELECT uw.week, uw.customer_id, COUNT(*) AS active_users, SUM(uw.calls) AS calls,
-               COUNT(*) FILTER (WHERE {licensed} AND uw.calls <= {LOW_MAX_CALLS}) AS users_low,
-               COUNT(*) FILTER (WHERE {licensed} AND uw.calls > {LOW_MAX_CALLS}
-                                AND uw.calls <= {MEDIUM_MAX_CALLS}) AS users_medium,
-               COUNT(*) FILTER (WHERE {licensed} AND uw.calls > {MEDIUM_MAX_CALLS}) AS users_high
+        SELECT uw.week, uw.customer_id, CAST(COUNT(*) AS INTEGER) AS active_users,
+               SUM(uw.calls) AS calls, {buckets}
         FROM {rollup} uw
-        LEFT JOIN {T_LIC} l ON l.user_id = uw.user_id
         WHERE uw.week >= %s AND uw.week <= %s
         GROUP BY uw.week, uw.customer_id""",
-        [_day(weeks[0]), _day(weeks[-1])],
+        between,
+    )
+    cur.execute(f"DROP TABLE IF EXISTS {T_UNLICENSED}")
+    cur.execute(
+        f"""CREATE TEMP TABLE {T_UNLICENSED} AS
+        SELECT uw.week, uw.customer_id, {buckets}
+        FROM {T_PARTIAL} p JOIN {rollup} uw ON uw.user_id = p.user_id
+        WHERE uw.week >= %s AND uw.week <= %s AND (p.mask & (1 << {index})) = 0
+        GROUP BY uw.week, uw.customer_id""",
+        between,
     )
 
 
