@@ -262,8 +262,9 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
     date_type = DateField().db_type(connection)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            # The calls pass hashes ~50,000 wide groups per worker: let them stay in memory
-            # (4 MB, the default, spills to disk). LOCAL: only for this transaction.
+            # The calls pass hashes a wide group per customer-week in each worker (17 MB at
+            # 2,000 customers): let them stay in memory (4 MB, the default, spills to disk).
+            # LOCAL: only for this transaction.
             cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             # The wide customer-week temporary tables pass 8 MB (the default) from a few
             # thousand customers on: read back from files, the final join took 0.8 s at 20,000.
