@@ -10,10 +10,12 @@ import math
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from partnerhub.activity.models import ENDPOINT_CODES, Call, Endpoint
+from partnerhub.calling import services as calling_services
 from partnerhub.calling.selectors import calling_analytics, pct, ratio
 from tests.calling_factories import (
     SATURDAY,
@@ -29,11 +31,19 @@ from tests.calling_factories import (
     refreshed,
     row,
 )
-from tests.factories import CustomerManagerFactory
+from tests.factories import CustomerManagerFactory, CustomerUserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("users_by_volume_way")]
 
 DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture(params=["split", "joined"])
+def users_by_volume_way(request, monkeypatch):
+    """Every figure both ways the refresh may count users by volume (`_users_by_volume`)."""
+    share = 1.0 if request.param == "split" else -1.0
+    monkeypatch.setattr(calling_services, "PARTLY_LICENSED_SHARE", share)
+    return request.param
 
 
 def trend_calls(data):
@@ -211,7 +221,7 @@ def test_a_user_licensed_in_some_weeks_is_bucketed_only_in_those(partner, full_a
 
 
 def test_a_license_counts_only_on_an_item_in_force_on_saturday(partner, full_admin):
-    from tests.factories import AssignmentFactory, CustomerUserFactory, ItemFactory
+    from tests.factories import AssignmentFactory, ItemFactory
 
     # given one customer with items in every state, and a user licensed on each
     mixed = calling_customer(partner, "Mixed")
@@ -489,6 +499,7 @@ def test_an_unrefreshed_week_has_no_figures(partner, full_admin):
     assert calling_analytics(user=full_admin, as_of=dt.date(2026, 11, 28)) is not None
 
 
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # the module's fixture
 @given(
     numerator=st.integers(-(10**9), 10**9),
     denominator=st.integers(-(10**6), 10**6),
@@ -533,3 +544,24 @@ def test_every_endpoint_type_has_its_stored_code(partner):
     # then they are the ones the refresh counts by, one per type
     assert stored == ENDPOINT_CODES
     assert sorted(stored.values()) == list(range(len(Endpoint.values)))
+
+
+@pytest.mark.parametrize(("unlicensed", "split"), [(1, True), (2, False)])
+def test_users_are_counted_user_by_user_only_when_few_lack_a_license(
+    partner, unlicensed, split, monkeypatch
+):
+    # given 9 users licensed in all eight weeks, and 1 or 2 users (10 % or 18 %) without
+    customer = calling_customer(partner, "Foxtrot")
+    for _ in range(9):
+        licensed_user(customer, from_date=WEEKS[0] - DAY)
+    for _ in range(unlicensed):
+        CustomerUserFactory(customer=customer)
+    monkeypatch.setattr(calling_services, "PARTLY_LICENSED_SHARE", 0.1)  # the shipped share
+    # when the refresh decides how to count users by volume
+    with connection.cursor() as cur:
+        weeks = calling_services.refresh_weeks(W0)
+        calling_services._licenses(cur, weeks)
+        decided = calling_services._few_partly_licensed(cur, weeks)
+        calling_services._drop_temp_tables(cur)
+    # then it looks them up one by one only up to a tenth
+    assert decided is split
