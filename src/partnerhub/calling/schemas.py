@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Schema
+from pydantic import BaseModel
+
+# Plain pydantic models, not ninja's Schema (the OpenAPI document is the same): the answer is
+# built from dicts, and ninja's per-object root validator (for reading ORM attributes) cost
+# 0.33 s of 0.7 s for a partner with 19,000 customers (the 20,000-customer demo).
 
 
-class WeekOut(Schema):
+class WeekOut(BaseModel):
     """The week the tables cover: its Sunday and its Saturday (both inclusive)."""
 
     start: dt.date
     end: dt.date
 
 
-class UsersByVolumeOut(Schema):
+class UsersByVolumeOut(BaseModel):
     week_start: dt.date
     none: int
     low: int
@@ -22,14 +26,14 @@ class UsersByVolumeOut(Schema):
     high: int
 
 
-class QualityTrendOut(Schema):
+class QualityTrendOut(BaseModel):
     week_start: dt.date
     calls: int
     poor_calls: int
     poor_pct: float | None
 
 
-class CustomerUsageOut(Schema):
+class CustomerUsageOut(BaseModel):
     customer_id: str
     customer: str
     calling_licenses: int
@@ -40,14 +44,14 @@ class CustomerUsageOut(Schema):
     calls_change_pct: float | None
 
 
-class EndpointQualityOut(Schema):
+class EndpointQualityOut(BaseModel):
     endpoint: str
     calls: int
     poor_calls: int
     poor_pct: float | None
 
 
-class CustomerQualityOut(Schema):
+class CustomerQualityOut(BaseModel):
     customer_id: str
     customer: str
     calls: int
@@ -56,13 +60,13 @@ class CustomerQualityOut(Schema):
     worst_endpoint: str | None
 
 
-class QueueKpisOut(Schema):
+class QueueKpisOut(BaseModel):
     wait_to_answer_s: float | None
     wait_before_abandon_s: float | None
     abandoned_pct: float | None
 
 
-class QueueCustomerOut(Schema):
+class QueueCustomerOut(BaseModel):
     customer_id: str
     customer: str
     queues: int
@@ -74,7 +78,7 @@ class QueueCustomerOut(Schema):
     wait_before_abandon_s: float | None
 
 
-class CallingAnalyticsOut(Schema):
+class CallingAnalyticsOut(BaseModel):
     """Every calling figure for one week, with the 8-week trends (metrics.md)."""
 
     as_of: dt.date
