@@ -129,6 +129,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "PRAGMA busy_timeout=20000; PRAGMA cache_size=-65536;",
         "transaction_mode": "IMMEDIATE",
     }
+    # SQLite has no covering indexes: the user-week rollup's (user, week) index simply goes
+    # without its included columns there (activity.UserCallWeek); nothing to warn about.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("TEST", {})
