@@ -350,8 +350,13 @@ def _calls_per_user_week() -> set[tuple[Any, ...]]:
 
 
 @pytest.mark.django_db
-def test_the_refresh_rebuilds_user_weeks_that_differ_from_the_calls(partner, other_partner, caplog):
-    # given calls written through the ORM (not the loader): the user-week rollup is empty
+@pytest.mark.parametrize("share", [1.0, -1.0], ids=["split", "joined"])
+def test_the_refresh_rebuilds_user_weeks_that_differ_from_the_calls(
+    partner, other_partner, caplog, monkeypatch, share
+):
+    # given calls written through the ORM (not the loader): the user-week rollup is empty,
+    # counted either way of users by volume (services._users_by_volume)
+    monkeypatch.setattr(services, "PARTLY_LICENSED_SHARE", share)
     _dataset(partner, other_partner)
     assert not UserCallWeek.objects.exists()
     # when refreshing, the customer-weeks whose rollup differs from their calls are rebuilt
@@ -374,3 +379,24 @@ def test_the_refresh_rebuilds_user_weeks_that_differ_from_the_calls(partner, oth
     assert "rebuilt the user-week rollup of" in caplog.text
     assert snapshot(third.pk) == first
     assert _user_call_weeks() == {r for r in _calls_per_user_week() if r[0] >= W0 - 7 * WEEK}
+
+
+@pytest.mark.django_db
+def test_both_ways_of_counting_users_by_volume_store_the_same_figures(
+    partner, other_partner, monkeypatch
+):
+    # given licensed, partly licensed and unlicensed callers of two partners
+    _dataset(partner, other_partner)
+    bravo = calling_customer(partner, "Bravo")
+    for n in (1, 5, 6, 20, 21):
+        make_calls(bravo, n, user=licensed_user(bravo))
+    make_calls(bravo, 7, user=licensed_user(bravo, to_date=W0 - WEEK))
+    make_calls(bravo, 2)
+    # when refreshing once each way
+    stored = {}
+    for way, share in {"split": 1.0, "joined": -1.0}.items():
+        monkeypatch.setattr(services, "PARTLY_LICENSED_SHARE", share)
+        stored[way] = snapshot(refresh_analytics(as_of=D).pk)
+    # then the rollups are identical, and not empty
+    assert stored["split"] == stored["joined"]
+    assert any(row for rows in stored["split"].values() for row in rows)
