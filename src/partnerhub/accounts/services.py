@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from partnerhub.accounts.models import ApiToken, User
+from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 
 
@@ -20,9 +20,7 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 
 def token_revoke(*, user: User, token_id: int) -> None:
     """Revoke one of the person's own tokens."""
-    ApiToken.objects.filter(user=user, pk=token_id, revoked_at=None).update(
-        revoked_at=timezone.now()
-    )
+    ApiToken.objects.filter(user=user, pk=token_id, revoked_at=None).update(revoked_at=clock.now())
 
 
 def token_authenticate(raw: str) -> User | None:
@@ -34,7 +32,7 @@ def token_authenticate(raw: str) -> User | None:
     )
     if token is None:
         return None
-    now = timezone.now()
+    now = clock.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

@@ -27,7 +27,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.utils import timezone
 
 from partnerhub.activity.models import UsageDay
 from partnerhub.analytics.figures import (
@@ -170,7 +169,7 @@ def _set_watermark(cursor: CursorWrapper, state: _State) -> None:
             ON CONFLICT (id) DO UPDATE SET item_id = excluded.item_id,
                 line_id = excluded.line_id, assignment_id = excluded.assignment_id,
                 usage_id = excluded.usage_id, updated_at = excluded.updated_at""",
-        [item, line, assignment, usage, timezone.now()],
+        [item, line, assignment, usage, clock.now()],
     )
 
 
@@ -193,7 +192,7 @@ def _build_days(cursor: CursorWrapper, as_of: dt.date, missing: list[dt.date]) -
         f"INSERT INTO {SnapshotDay._meta.db_table} (day, built_at) "
         f"SELECT day, %(now)s FROM markers WHERE %(go)s",
         go=go,
-        now=timezone.now(),
+        now=clock.now(),
         **{f"m{i}": d for i, d in enumerate(days)},
     )
 

@@ -27,7 +27,6 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Aggregate, Case, DateField, F, Max, QuerySet, Sum, Value, When
-from django.utils import timezone
 
 from partnerhub.activity import callweeks
 from partnerhub.activity.models import (
@@ -125,7 +124,7 @@ def refresh_analytics(*, as_of: dt.date | None = None) -> Refresh:
             refresh = Refresh.objects.create(
                 as_of=as_of,
                 week_start=week_start,
-                refreshed_at=timezone.now(),
+                refreshed_at=clock.now(),
                 status=RefreshStatus.DONE,
             )
             _build(refresh, refresh_weeks(week_start), steps)
@@ -164,7 +163,7 @@ def _record_failure(as_of: dt.date, week_start: dt.date, steps: _Steps, exc: Exc
         Refresh.objects.create(
             as_of=as_of,
             week_start=week_start,
-            refreshed_at=timezone.now(),
+            refreshed_at=clock.now(),
             duration_ms=steps.elapsed_ms,
             timings=steps.timings,
             status=RefreshStatus.FAILED,
@@ -503,6 +502,18 @@ def _few_partly_licensed(cur: CursorWrapper, weeks: list[dt.date]) -> bool:
     return bool(users - licensed_throughout <= PARTLY_LICENSED_SHARE * users)
 
 
+def _volume_buckets(condition: str) -> str:
+    """Counts of rollup rows (`uw`) by calls: 1–5, 6–20, > 20, each behind `condition`."""
+    low, medium = LOW_MAX_CALLS, MEDIUM_MAX_CALLS
+    return ", ".join(
+        [
+            _count(f"{condition}uw.calls <= {low}", "users_low"),
+            _count(f"{condition}uw.calls > {low} AND uw.calls <= {medium}", "users_medium"),
+            _count(f"{condition}uw.calls > {medium}", "users_high"),
+        ]
+    )
+
+
 def _users_by_volume(cur: CursorWrapper, weeks: list[dt.date], *, split: bool) -> None:
     """From the user-week rollup, per week and customer: T_USERS, the users with calls (active
     users, their calls to check the rollup by, and how many made 1–5, 6–20, > 20 calls), and
@@ -523,17 +534,8 @@ def _users_by_volume(cur: CursorWrapper, weeks: list[dt.date], *, split: bool) -
     else:
         index = f"CAST((julianday(uw.week) - julianday({first})) / 7 AS INTEGER)"
     bit = f"(1 << {index})"
-    licensed = "" if split else "l.user_id IS NOT NULL AND "
-    buckets = ", ".join(
-        [
-            _count(f"{licensed}uw.calls <= {LOW_MAX_CALLS}", "users_low"),
-            _count(
-                f"{licensed}uw.calls > {LOW_MAX_CALLS} AND uw.calls <= {MEDIUM_MAX_CALLS}",
-                "users_medium",
-            ),
-            _count(f"{licensed}uw.calls > {MEDIUM_MAX_CALLS}", "users_high"),
-        ]
-    )
+    # In the joined way only the user-weeks matched with a license count in a bucket.
+    buckets = _volume_buckets("" if split else "l.user_id IS NOT NULL AND ")
     between = [_day(weeks[0]), _day(weeks[-1])]
     for table in (T_USERS, T_UNLICENSED, T_PARTIAL):
         cur.execute(f"DROP TABLE IF EXISTS {table}")
@@ -563,7 +565,7 @@ def _users_by_volume(cur: CursorWrapper, weeks: list[dt.date], *, split: bool) -
         partial = f"FROM {rollup} uw WHERE uw.week >= %s AND uw.week <= %s AND 1 = 0"
     cur.execute(
         f"""CREATE TEMP TABLE {T_UNLICENSED} AS
-        SELECT uw.week, uw.customer_id, {buckets.replace(licensed, "")}
+        SELECT uw.week, uw.customer_id, {_volume_buckets("")}
         {partial}
         GROUP BY uw.week, uw.customer_id""",
         between,

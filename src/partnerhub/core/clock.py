@@ -2,8 +2,9 @@
 
 `PARTNERHUB_TODAY` fixes the as-of date for demos and tests; an API request may override it with
 `?as_of=YYYY-MM-DD`. `now()` is the wall clock, for what happens in real time and is never a
-business date: when a scheduled job fires, how old an event is. Event timestamps stored on rows
-(audit, created) may use `timezone.now()` directly.
+business date: when a scheduled job fires, how old an event is, and the timestamps code stores
+on rows (refreshed, opened, revoked). Only model field defaults (`default=timezone.now`, e.g.
+audit rows' `at`) read Django's clock themselves.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 from django_tasks import task
 
+from partnerhub.core import clock
 from partnerhub.core.exports import xlsx_bytes
 from partnerhub.customers.export import EXPORT_COLUMNS, cell, export_queryset
 from partnerhub.customers.models import CustomerExport, ExportState
@@ -57,6 +57,6 @@ def export_customers_task(export_id: int) -> int:
     except Exception:
         log.exception("customer export %s failed", export_id)
         export.state = ExportState.FAILED
-    export.finished_at = timezone.now()
+    export.finished_at = clock.now()
     export.save(update_fields=["file", "rows", "state", "finished_at"])
     return export.rows

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -259,7 +258,7 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     path = export_dir() / export.file
     if not export.file or not path.exists():
         raise Http404(_("This export is no longer available."))
-    CustomerExport.objects.filter(pk=export.pk).update(downloaded_at=timezone.now())
+    CustomerExport.objects.filter(pk=export.pk).update(downloaded_at=clock.now())
     response = FileResponse(
         path.open("rb"),
         as_attachment=True,

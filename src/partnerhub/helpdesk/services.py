@@ -15,7 +15,6 @@ from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import User
@@ -175,7 +174,7 @@ def case_open(
     if errors:
         raise ValidationError(errors)
     with _files_removed_on_failure() as stored, transaction.atomic():
-        now = timezone.now()
+        now = clock.now()
         case = Case.objects.create(
             partner=partner,
             opened_by=user,
@@ -226,7 +225,7 @@ def case_comment(*, user: User, case: Case, body: str, files: list[Any] | None =
     if errors:
         raise ValidationError(errors)
     with _files_removed_on_failure() as stored, transaction.atomic():
-        now = timezone.now()
+        now = clock.now()
         comment = Comment.objects.create(
             case=case,
             author=user,
@@ -258,7 +257,7 @@ def case_set_status(*, user: User, case: Case, status: str) -> StatusChange:
         raise ValidationError({"status": [message]})
     with transaction.atomic():
         before = _case_state(case)
-        now = timezone.now()
+        now = clock.now()
         change = StatusChange.objects.create(
             case=case, from_status=case.status, to_status=status, by=user, at=now
         )
@@ -285,7 +284,7 @@ def case_assign(*, user: User, case: Case, assignee: User | None) -> Case:
     with transaction.atomic():
         before = _case_state(case)
         case.assignee = assignee
-        case.updated_at = timezone.now()
+        case.updated_at = clock.now()
         case.save(update_fields=["assignee", "updated_at"])
         _audit_case(user, case, "helpdesk.case_assign", before=before, after=_case_state(case))
         event = (

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.backends.utils import CursorWrapper
-from django.utils import timezone
 
 from partnerhub.accounts.models import Partner, User
 from partnerhub.activity.models import (
@@ -26,6 +25,7 @@ from partnerhub.activity.models import (
     UsageDay,
     UserCallWeek,
 )
+from partnerhub.core import clock
 from partnerhub.customers.models import (
     Customer,
     CustomerAdminLogin,
@@ -125,7 +125,7 @@ class Merger:
         self.backend = backend
         self.cursor = cursor
         self.pid = pid
-        self.now = backend.ts(timezone.now())
+        self.now = backend.ts(clock.now())
         self.conflicting: set[str] = set()  # tables where an id of the load existed already
         self.track_usage = True  # False once usage days are recomputed in one pass at the end
         self.meeting_floor = 0

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import Partner, User
@@ -46,7 +45,7 @@ def own_org_setup(*, actor: User, accept_terms: bool) -> Partner:
                 }
             )
         before = _partner_snapshot(partner)
-        now = timezone.now()
+        now = clock.now()
         partner.terms_accepted_at = now
         partner.terms_accepted_by = actor
         partner.org_setup_at = now
