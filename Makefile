@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?= -n 2 -rs
 
-.PHONY: install demo test lint typecheck pytest browser bench serve clean messages audit
+.PHONY: install system-deps demo test lint typecheck pytest browser bench serve clean messages audit
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -38,7 +38,11 @@ typecheck: install
 	$(BIN)/mypy
 	$(BIN)/mypy tools
 
-pytest: install
+# Chromium, nginx and gettext: installed when missing (as root with apt), else a clear stop.
+system-deps:
+	bash tools/system_deps.sh
+
+pytest: install system-deps
 	PARTNERHUB_TESTING=1 DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q $(PYTEST_ARGS)
 
 test: lint typecheck pytest

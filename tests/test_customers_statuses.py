@@ -97,8 +97,38 @@ def test_an_ended_or_converted_trial_is_not_in_force(customer: Any, full_admin: 
     assert statuses(customer, full_admin) == ["expired"]
 
 
-def test_a_subscription_that_starts_after_d_is_not_in_force(customer: Any, full_admin: Any) -> None:
-    ItemFactory(customer=customer, start=day(1), end=day(20))
+def test_a_subscription_that_starts_after_d_is_scheduled_not_expired(
+    customer: Any, full_admin: Any
+) -> None:
+    """Set up three weeks ahead: neither in force nor expired; the pages say when it starts."""
+    ItemFactory(customer=customer, start=day(21), end=day(386))
+    assert statuses(customer, full_admin) == []
+    shown = customer_with_statuses(customer=customer, user=full_admin, day=D)
+    assert shown.starts_on == day(21)
+
+
+def test_a_trial_that_starts_tomorrow_is_scheduled_and_one_starting_today_is_in_force(
+    customer: Any, full_admin: Any
+) -> None:
+    trial = ItemFactory(customer=customer, is_trial=True, start=day(1), end=day(31))
+    assert statuses(customer, full_admin) == []
+    trial.start = D
+    trial.save()
+    assert statuses(customer, full_admin) == ["trial"]
+    assert customer_with_statuses(customer=customer, user=full_admin, day=D).starts_on is None
+
+
+def test_a_scheduled_item_is_not_shown_once_a_status_holds(customer: Any, full_admin: Any) -> None:
+    ItemFactory(customer=customer, start=day(-10), end=day(200), auto_renew=True)
+    ItemFactory(customer=customer, start=day(201), end=day(500))
+    assert statuses(customer, full_admin) == ["subscription"]
+    assert customer_with_statuses(customer=customer, user=full_admin, day=D).starts_on is None
+
+
+def test_a_cancelled_future_subscription_does_not_keep_a_customer_alive(
+    customer: Any, full_admin: Any
+) -> None:
+    ItemFactory(customer=customer, state="cancelled", start=day(5), end=day(50))
     assert statuses(customer, full_admin) == ["expired"]
 
 
@@ -225,6 +255,22 @@ def test_no_recent_activity_looks_at_sign_ins_on_d_minus_29_to_d(
 def test_no_sign_in_ever_is_no_recent_activity(full_admin: Any) -> None:
     c = CustomerFactory(partner=full_admin.partner)
     assert statuses(c, full_admin) == ["no_recent_activity", "expired"]
+
+
+@pytest.mark.parametrize(
+    ("created_days_ago", "expected"),
+    [
+        (0, ["expired"]),  # created today (e.g. by a new trial): younger than the window
+        (29, ["expired"]),  # D−29: still younger than the 30-day window
+        (30, ["no_recent_activity", "expired"]),  # D−30: old enough to be inactive
+        (31, ["no_recent_activity", "expired"]),
+    ],
+)
+def test_a_customer_younger_than_the_window_is_not_inactive(
+    full_admin: Any, created_days_ago: int, expected: list[str]
+) -> None:
+    c = CustomerFactory(partner=full_admin.partner, created=day(-created_days_ago))
+    assert statuses(c, full_admin) == expected
 
 
 def test_the_activity_window_follows_the_setting(full_admin: Any, settings: Any) -> None:

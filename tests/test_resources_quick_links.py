@@ -105,3 +105,14 @@ def test_the_page_and_the_api_show_the_partners_quick_links(client, api_client, 
     assert section.index("Clicked a lot") < section.index("Curated")
     body = api_client(person).get("/api/v1/resources/quick-links").json()
     assert [i["id"] for i in body["items"]] == ["R-C", "R-Q"]
+
+
+def test_a_quick_links_count_says_what_it_counts(client, partner, full_admin):
+    one = ResourceFactory(title="Opened once")
+    many = ResourceFactory(title="Opened often")
+    clicks(one, full_admin, 1)
+    clicks(many, full_admin, 3)
+    client.force_login(full_admin)
+    html = client.get(reverse("resources:index")).content.decode()
+    assert "opened 1 time by your team" in html
+    assert "opened 3 times by your team" in html

@@ -364,3 +364,49 @@ def test_api_refuses_the_user_role(api_client, people):
         "/api/v1/resources/quick-links",
     ):
         assert client.get(path).status_code == 403
+
+
+# --- A forgiving search and a language filter that works (first-hour issue) -----------------
+
+
+def test_the_language_filter_accepts_every_language_resources_exist_in(client, full_admin):
+    ResourceFactory(title="Calling video PL", language="pl")
+    ResourceFactory(title="Calling video EN", language="en")
+    client.force_login(full_admin)
+    response = client.get(reverse("resources:index"), {"language": "pl"})
+    body = response.content.decode()
+    assert "is not one of the available choices" not in body
+    assert "Calling video PL" in body and "Calling video EN" not in body
+
+
+@pytest.mark.parametrize("query", ["licence", "license", "LICENCES", "licenses"])
+def test_british_and_american_spellings_find_the_same_page(query):
+    ResourceFactory(title="Assigning licenses", summary="Give users their licenses.")
+    ResourceFactory(title="Meetings basics", summary="Start a meeting.")
+    assert titles(resource_search(q=query)) == ["Assigning licenses"]
+
+
+def test_an_organisation_is_an_organization():
+    ResourceFactory(title="Launch the organization", summary="Open the admin console.")
+    assert titles(resource_search(q="organisation")) == ["Launch the organization"]
+
+
+def test_a_typo_finds_the_closest_word_and_the_page_says_so(client, full_admin):
+    ResourceFactory(title="Assigning licenses", summary="Give users their licenses.")
+    client.force_login(full_admin)
+    body = client.get(reverse("resources:index"), {"q": "licnese"}).content.decode()
+    assert "Assigning licenses" in body
+    assert "showing results for “licenses”" in body
+
+
+def test_the_api_search_is_as_forgiving_as_the_page(api_client, full_admin):
+    ResourceFactory(title="Assigning licenses", summary="Give users their licenses.")
+    answer = api_client(full_admin).get("/api/v1/resources", {"q": "licnese"}).json()
+    assert [item["title"] for item in answer["items"]] == ["Assigning licenses"]
+
+
+def test_words_nobody_wrote_still_find_nothing(client, full_admin):
+    ResourceFactory(title="Assigning licenses", summary="Give users their licenses.")
+    client.force_login(full_admin)
+    body = client.get(reverse("resources:index"), {"q": "zebrafish"}).content.decode()
+    assert "No resources match." in body and "Assigning licenses" not in body

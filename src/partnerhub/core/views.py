@@ -36,9 +36,12 @@ def partner_view(action: Action) -> Callable[[F], F]:
 
 
 def is_htmx(request: HttpRequest) -> bool:
-    """True for an HTMX request that wants only a fragment (not a boosted full page)."""
+    """True for an HTMX request that wants only a fragment: not a boosted full page, and not
+    HTMX restoring a page from history after a cache miss (that needs the whole page)."""
     return (
-        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
     )
 
 

@@ -32,7 +32,12 @@ from partnerhub.customers.statuses import (
     statuses_from_mask,
 )
 from partnerhub.subscriptions.models import Invoice, Item, ItemLine, Order
-from partnerhub.subscriptions.selectors import assigned_subquery, in_force_q, used_subquery
+from partnerhub.subscriptions.selectors import (
+    assigned_subquery,
+    in_force_q,
+    scheduled_q,
+    used_subquery,
+)
 from partnerhub.tags.models import CustomerTag
 
 PRODUCT_ORDER: tuple[str, ...] = tuple(p.value for p in Product)
@@ -118,6 +123,7 @@ def decorate_customers(customers: Sequence[Customer], *, user: Any, day: dt.date
         in_force_q(day)
         | Q(is_trial=False, state="provisioning")
         | Q(is_trial=False, state="suspended", end__gte=day)
+        | scheduled_q(day)
     )
     for item_row in relevant.order_by("end", "ext_id").values(
         "customer_id", "ext_id", "is_trial", "state", "start", "end", "auto_renew"
@@ -167,6 +173,15 @@ def decorate_customers(customers: Sequence[Customer], *, user: Any, day: dt.date
             setattr(customer, "managed_by", "partner" if own else "external")  # noqa: B010
         codes = statuses_from_mask(getattr(customer, "status_mask", 0))
         customer.status_codes = codes  # type: ignore[attr-defined]
+        # A scheduled item (rules.md) of a customer with nothing in force: the pages say when
+        # it starts, since no trial or subscription status does.
+        starts = [
+            r["start"]
+            for r in items.get(customer.pk, [])
+            if r["state"] == "active" and r["start"] > day
+        ]
+        in_force = {Status.TRIAL, Status.SUBSCRIPTION} & set(codes)
+        customer.starts_on = min(starts) if starts and not in_force else None  # type: ignore[attr-defined]
         customer.statuses = [  # type: ignore[attr-defined]
             StatusBadge(
                 code=code,

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnerhub.customers.models import CustomerAdminLogin
 from partnerhub.subscriptions.models import Assignment, Item, ItemLine
-from partnerhub.subscriptions.selectors import active_assignment_q, in_force_q
+from partnerhub.subscriptions.selectors import active_assignment_q, in_force_q, scheduled_q
 
 
 class Status(models.TextChoices):
@@ -85,6 +85,12 @@ def activity_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+def inactivity_cutoff(day: dt.date) -> dt.date:
+    """The latest creation date of a customer that can be without recent activity: a customer
+    added after D−N is younger than the window, so it is not inactive (rules.md)."""
+    return day - dt.timedelta(days=no_recent_activity_days())
+
+
 def expiring_q(day: dt.date, prefix: str = "") -> Q:
     """Q for items (already in force) that count as expiring soon: a trial, or a subscription
     without auto-renew, ending within EXPIRING_SOON_DAYS."""
@@ -129,13 +135,15 @@ def status_condition(day: dt.date, code: str, customer_ref: str = "pk") -> Any:
         logins = CustomerAdminLogin.objects.filter(
             customer_id=OuterRef(customer_ref), at__gte=start, at__lt=end
         )
-        return ~Exists(logins)
+        # The outer query is of customers: one added inside the window is not inactive yet.
+        return Q(created__lte=inactivity_cutoff(day)) & ~Exists(logins)
     if code == Status.TRIAL:
         return Exists(in_force.filter(is_trial=True))
     if code == Status.SUBSCRIPTION:
         return Exists(in_force.filter(is_trial=False))
     if code == Status.EXPIRED:
-        return ~Exists(items.filter(in_force_q(day) | Q(is_trial=False, state="provisioning")))
+        alive = in_force_q(day) | Q(is_trial=False, state="provisioning") | scheduled_q(day)
+        return ~Exists(items.filter(alive))
     raise ValueError(f"unknown status {code!r}")
 
 
@@ -164,8 +172,9 @@ def status_mask_expression(day: dt.date) -> Any:
     items (one index scan per customer instead of six EXISTS); overage and sign-ins are EXISTS.
     """
     conditions = _item_status_q(day)
-    alive = in_force_q(day) | conditions[Status.READY_TO_SET_UP]
-    # expired = no item in force and no provisioning subscription: 1 − max(alive).
+    alive = in_force_q(day) | conditions[Status.READY_TO_SET_UP] | scheduled_q(day)
+    # expired = no item in force, no provisioning subscription and no scheduled item:
+    # 1 − max(alive).
     bits: Any = Value(STATUS_BITS[Status.EXPIRED]) - Max(
         Case(When(alive, then=Value(STATUS_BITS[Status.EXPIRED])), default=Value(0))
     )
@@ -195,8 +204,14 @@ def status_mask_expression(day: dt.date) -> Any:
     ).values("pk")[:1]
     quiet = Case(
         When(
-            IsNull(Subquery(one_sign_in), True),
-            then=Value(STATUS_BITS[Status.NO_RECENT_ACTIVITY]),
+            created__lte=inactivity_cutoff(day),
+            then=Case(
+                When(
+                    IsNull(Subquery(one_sign_in), True),
+                    then=Value(STATUS_BITS[Status.NO_RECENT_ACTIVITY]),
+                ),
+                default=Value(0),
+            ),
         ),
         default=Value(0),
     )

@@ -15,9 +15,11 @@ from partnerhub.core.choices import Product
 from partnerhub.resources.models import ResourceType
 from partnerhub.resources.schemas import ResourcePageOut
 from partnerhub.resources.selectors import (
+    corrected_terms,
     resource_featured,
     resource_quick_links,
     resource_search,
+    search_terms,
 )
 
 router = Router(tags=["resources"])
@@ -50,10 +52,16 @@ def list_resources(request: HttpRequest, filters: Query[ResourceFilters]) -> dic
         errors.append({"loc": ["query", "language"], "msg": "a language code such as en, pl, de"})
     if errors:
         raise InputError(errors)
-    results = resource_search(
-        q=filters.q, type=filters.type, product=filters.product, language=filters.language
-    )
-    return page_slice(results, filters.page, filters.page_size)
+    chosen = {"type": filters.type, "product": filters.product, "language": filters.language}
+    results = resource_search(q=filters.q, **chosen)
+    answer = page_slice(results, filters.page, filters.page_size)
+    if filters.q and answer["count"] == 0:
+        # Nothing found: the closest known words ("licnese" → "license"), as the page does.
+        better = corrected_terms(search_terms(filters.q))
+        if better:
+            results = resource_search(q=" ".join(better), **chosen)
+            answer = page_slice(results, filters.page, filters.page_size)
+    return answer
 
 
 @router.get("/resources/quick-links", response=ResourcePageOut)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from django.contrib.postgres.search import (
@@ -37,9 +38,68 @@ def search_terms(q: str) -> list[str]:
     return _TERM.findall(q or "")[:12]
 
 
+# British and American spellings of the same word both find it ("licence" finds "license").
+_SPELLING_PAIRS = (
+    ("licence", "license"),
+    ("licences", "licenses"),
+    ("licenced", "licensed"),
+    ("cancelled", "canceled"),
+    ("cancelling", "canceling"),
+    ("catalogue", "catalog"),
+    ("enrol", "enroll"),
+    ("programme", "program"),
+    ("defence", "defense"),
+)
+_SPELLING_RULES = (
+    (re.compile(r"isation"), "ization"),
+    (re.compile(r"ization"), "isation"),
+    (re.compile(r"is(e|ed|es|ing)$"), r"iz\1"),
+    (re.compile(r"iz(e|ed|es|ing)$"), r"is\1"),
+    (re.compile(r"our(s?)$"), r"or\1"),
+    (re.compile(r"tre(s?)$"), r"ter\1"),
+)
+
+
+def term_variants(term: str) -> list[str]:
+    """The term and its other spellings (British/American), lower-cased, the term first."""
+    word = term.lower()
+    variants = [word]
+    for a, b in _SPELLING_PAIRS:
+        for x, y in ((a, b), (b, a)):
+            if word.startswith(x):
+                variants.append(y + word[len(x) :])
+    if len(word) > 4:
+        variants.extend(pattern.sub(repl, word) for pattern, repl in _SPELLING_RULES)
+    return list(dict.fromkeys(variants))
+
+
+def search_vocabulary() -> set[str]:
+    """Every word of the resources' titles and summaries (a few hundred; for typo tolerance)."""
+    words: set[str] = set()
+    for title, summary in Resource.objects.values_list("title", "summary"):
+        words.update(w.lower() for w in _TERM.findall(f"{title} {summary}") if len(w) > 3)
+    return words
+
+
+def corrected_terms(terms: list[str]) -> list[str] | None:
+    """The query with each unknown word replaced by the closest known one ("licnese" →
+    "license"), or None when nothing would change."""
+    vocabulary = search_vocabulary()
+    corrected: list[str] = []
+    for term in terms:
+        word = term.lower()
+        known = any(v in vocabulary for v in term_variants(word)) or len(word) <= 3
+        close = [] if known else difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.75)
+        corrected.append(close[0] if close else word)
+    return corrected if corrected != [t.lower() for t in terms] else None
+
+
 def _prefix_query(terms: list[str], operator: str = "&") -> SearchQuery:
-    # Each word also matches as a prefix: "subscr" finds "subscriptions".
-    raw = f" {operator} ".join(f"{term}:*" for term in terms)
+    # Each word also matches as a prefix ("subscr" finds "subscriptions"), in any of its
+    # spellings: (licence:* | license:*).
+    raw = f" {operator} ".join(
+        "(" + " | ".join(f"{v}:*" for v in term_variants(term)) + ")" for term in terms
+    )
     return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
 
 
@@ -67,16 +127,19 @@ def _rank_sqlite(qs: QuerySet[Resource], terms: list[str]) -> QuerySet[Resource]
     score: Combinable = Value(0)
     title_hit: Combinable = Value(0)
     for term in terms:
-        qs = qs.filter(
-            Q(title__icontains=term) | Q(summary__icontains=term) | Q(body__icontains=term)
-        )
+        in_title, in_summary, in_body = Q(), Q(), Q()
+        for variant in term_variants(term):
+            in_title |= Q(title__icontains=variant)
+            in_summary |= Q(summary__icontains=variant)
+            in_body |= Q(body__icontains=variant)
+        qs = qs.filter(in_title | in_summary | in_body)
         score = (
             score
-            + Case(When(title__icontains=term, then=Value(_TITLE_SCORE)), default=Value(0))
-            + Case(When(summary__icontains=term, then=Value(_SUMMARY_SCORE)), default=Value(0))
-            + Case(When(body__icontains=term, then=Value(_BODY_SCORE)), default=Value(0))
+            + Case(When(in_title, then=Value(_TITLE_SCORE)), default=Value(0))
+            + Case(When(in_summary, then=Value(_SUMMARY_SCORE)), default=Value(0))
+            + Case(When(in_body, then=Value(_BODY_SCORE)), default=Value(0))
         )
-        title_hit = title_hit + Case(When(title__icontains=term, then=Value(1)), default=Value(0))
+        title_hit = title_hit + Case(When(in_title, then=Value(1)), default=Value(0))
     return (
         qs.annotate(rank=score, title_hits=title_hit)
         .annotate(

@@ -21,10 +21,12 @@ from partnerhub.resources.forms import ResourceFilterForm, language_label
 from partnerhub.resources.models import Resource
 from partnerhub.resources.rendering import guide_html
 from partnerhub.resources.selectors import (
+    corrected_terms,
     resource_featured,
     resource_languages,
     resource_quick_links,
     resource_search,
+    search_terms,
 )
 from partnerhub.resources.services import GUIDE_PREFIX, resource_click_record
 
@@ -57,6 +59,16 @@ def index(request: HttpRequest) -> HttpResponse:
     else:
         sort = ""
     page = paginate(request, results, per_page=20)
+    corrected = None
+    if filters.get("q") and page.paginator.count == 0:
+        # Nothing found: try the closest known words ("licnese" → "license") and say so.
+        better = corrected_terms(search_terms(filters["q"]))
+        if better:
+            corrected = " ".join(better)
+            results = resource_search(**{**filters, "q": corrected})
+            if sort:
+                results = results.order_by(sort, "pk")
+            page = paginate(request, results, per_page=20)
     _decorate(page.object_list)  # type: ignore[arg-type]
     context = {
         "form": form,
@@ -65,6 +77,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "searching": bool(filters.get("q")),
         "filtered": any(filters.values()),
+        "corrected": corrected if corrected and page.paginator.count else None,
     }
     if not is_htmx(request):
         context["quick_links"] = resource_quick_links(partner_id=request.user.partner_id)  # type: ignore[union-attr]

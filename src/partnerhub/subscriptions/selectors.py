@@ -37,6 +37,12 @@ def in_force_state_q(prefix: str = "") -> Q:
     )
 
 
+def scheduled_q(day: dt.date, prefix: str = "") -> Q:
+    """Q for scheduled items: an active subscription or trial whose term starts after `day`
+    (rules.md, "Customer statuses": such an item keeps its customer from being expired)."""
+    return Q(**{f"{prefix}start__gt": day, f"{prefix}state": "active"})
+
+
 def active_assignment_q(day: dt.date, prefix: str = "") -> Q:
     """Q for assignments active on `day`: from <= day and (to is null or day < to)."""
     p = prefix

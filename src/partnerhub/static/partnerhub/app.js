@@ -65,6 +65,29 @@
     }
   }
 
+  // Focus stays on the control that was used when HTMX replaces the part of the page holding
+  // it (a sort header, a pager link): found again by data-sort, rel or id in the new content.
+  function focusKey(el) {
+    if (!el || el === document.body) return null;
+    if (el.dataset && el.dataset.sort) return '[data-sort="' + el.dataset.sort + '"]';
+    if (el.getAttribute("rel")) return '[rel="' + el.getAttribute("rel") + '"]';
+    if (el.id) return "#" + el.id;
+    return null;
+  }
+  var pendingFocus = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var active = document.activeElement;
+    pendingFocus = target && active && target.contains(active) ? focusKey(active) : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!pendingFocus) return;
+    var again = event.target.querySelector(pendingFocus) || event.target;
+    pendingFocus = null;
+    if (again === event.target && !again.hasAttribute("tabindex")) again.setAttribute("tabindex", "-1");
+    again.focus();
+  });
+
   window.PartnerHub = window.PartnerHub || { onLoad: [] };
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSettle", function (event) { init(event.target); });

@@ -1,0 +1,88 @@
+"""Browser journeys of a newcomer's first hour: the address bar, history and focus of the
+customer list, statuses that say what is true."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from partnerhub.core.choices import Role
+from tests.conftest import sign_in
+from tests.customers_factories import day, login_on
+from tests.factories import CustomerFactory, ItemFactory, PartnerFactory, UserFactory
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture
+def world(transactional_db: Any) -> dict[str, Any]:
+    partner = PartnerFactory(name="Northwind Partners")
+    admin = UserFactory(
+        partner=partner, role=Role.PARTNER_FULL_ADMIN, email="anna@northwind.example"
+    )
+    contoso = CustomerFactory(partner=partner, name="Contoso", ext_id="C1")
+    ItemFactory(customer=contoso, ext_id="Sub-1", end=day(12), lines={"calling": 10})
+    login_on(contoso, -1)
+    fabrikam = CustomerFactory(partner=partner, name="Fabrikam", ext_id="C2")
+    ItemFactory(customer=fabrikam, ext_id="Sub-2", auto_renew=True, lines={"meetings": 5})
+    login_on(fabrikam, -1)
+    # Set up with a start three weeks ahead: scheduled, neither expired nor active.
+    later = CustomerFactory(partner=partner, name="Litware", ext_id="C3")
+    ItemFactory(customer=later, ext_id="Sub-3", start=day(21), end=day(386))
+    login_on(later, -1)
+    return {"admin": admin}
+
+
+def test_the_address_bar_only_ever_holds_the_lists_own_url(
+    page: Any, world: dict[str, Any]
+) -> None:
+    sign_in(page, world["admin"])
+    page.wait_for_url(re.compile(r"/customers/$"))
+    start = page.url
+
+    # Typing asks for suggestions; the address bar and the history stay where they were.
+    box = page.get_by_test_id("query")
+    box.click()
+    box.press_sequentially("status:exp")
+    page.get_by_role("option", name=re.compile("status:expiring_soon")).wait_for()
+    assert page.url == start
+    assert "suggest" not in page.url
+
+    # Running the query puts the list's URL with its query in the address bar.
+    box.fill("status:expiring_soon")
+    page.get_by_test_id("apply-query").click()
+    page.wait_for_url(re.compile(r"/customers/\?q=status%3Aexpiring_soon$"))
+    queried = page.url
+    assert "suggest" not in queried
+
+    # A sort keeps the query and the focus on the sort control that was used.
+    page.locator('[data-sort="name"]').focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"sort=-name"))
+    assert "suggest" not in page.url and "q=status%3Aexpiring_soon" in page.url
+    assert page.evaluate("document.activeElement.dataset.sort") == "name"
+
+    # Reload shows the whole page with the query, not a bare fragment.
+    page.reload()
+    assert page.locator("nav, header").first.is_visible()
+    assert page.get_by_test_id("query").input_value() == "status:expiring_soon"
+
+    # Back walks through the list's own URLs, each a whole page.
+    page.go_back()
+    page.wait_for_url(queried)
+    page.go_back()
+    page.wait_for_url(start)
+    page.get_by_test_id("customers").get_by_text("Fabrikam").wait_for()
+    page.reload()
+    assert page.get_by_test_id("query").is_visible()
+
+
+def test_a_scheduled_customer_shows_when_it_starts(page: Any, world: dict[str, Any]) -> None:
+    sign_in(page, world["admin"])
+    row = page.locator('tr[data-customer="C3"]')
+    badge = row.locator('[data-status="scheduled"]')
+    badge.wait_for()
+    assert badge.text_content().startswith("Starts ")
+    assert row.locator('[data-status="expired"]').count() == 0
