@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from partnerhub.accounts.models import User
 from partnerhub.accounts.policy import ALL_CUSTOMER_ROLES
 from partnerhub.core.choices import Role
+from partnerhub.core.collation import name_order
 
 # What each role may do, in words, for Roles and security > Administrator roles.
 ROLE_DESCRIPTIONS: dict[str, Any] = {
@@ -27,13 +28,13 @@ ROLE_DESCRIPTIONS: dict[str, Any] = {
     Role.PARTNER_READONLY_ADMIN: _("Sees what a full administrator sees, changes nothing."),
     Role.USER: _("No access to the partner features of Partner Hub."),
 }
-PEOPLE_SORTS: dict[str, tuple[str, ...]] = {
-    "name": ("name", "email"),
-    "-name": ("-name", "-email"),
+PEOPLE_SORTS: dict[str, tuple[Any, ...]] = {
+    "name": (name_order("name").asc(), "email"),
+    "-name": (name_order("name").desc(), "-email"),
     "email": ("email",),
     "-email": ("-email",),
-    "role": ("role", "name", "email"),
-    "-role": ("-role", "name", "email"),
+    "role": ("role", name_order("name").asc(), "email"),
+    "-role": ("-role", name_order("name").asc(), "email"),
     "last_login": ("last_login", "email"),
     "-last_login": ("-last_login", "email"),
 }

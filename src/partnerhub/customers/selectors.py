@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, CharField, Count, Max, Prefetch, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from partnerhub.accounts.policy import customer_scope
 from partnerhub.core.choices import Product
+from partnerhub.core.collation import name_order
 from partnerhub.core.models import AuditEvent
 from partnerhub.customers.filtersets import SORTS, CustomerFilter
 from partnerhub.customers.models import Customer, CustomerAdminLogin, CustomerManager
@@ -43,7 +43,7 @@ from partnerhub.tags.models import CustomerTag
 PRODUCT_ORDER: tuple[str, ...] = tuple(p.value for p in Product)
 PRODUCT_LABELS: dict[str, str] = {p.value: str(p.label) for p in Product}
 # Names sort as people read them (any case); ties fall back to the id so paging is stable.
-_NAME = Lower("name")
+_NAME = name_order("name")
 _ORDERINGS: dict[str, tuple[Any, ...]] = {
     "name": (_NAME.asc(), "pk"),
     "-name": (_NAME.desc(), "-pk"),

@@ -26,6 +26,7 @@ from django.http import Http404
 
 from partnerhub.accounts.models import Partner, User
 from partnerhub.core.choices import Product, Role
+from partnerhub.core.collation import name_order
 from partnerhub.customers.models import Customer, CustomerUser
 from partnerhub.subscriptions.models import Assignment, Item, ItemLine, ItemState
 from partnerhub.subscriptions.selectors import (
@@ -140,7 +141,7 @@ def item_product_figures(item: Item, product: str, day: dt.date) -> dict[str, An
 
 # --- a customer's users -------------------------------------------------------------------
 
-USER_SORTS = {"name": Lower("name"), "email": Lower("email")}
+USER_SORTS = {"name": name_order("name"), "email": Lower("email")}
 
 
 def _search(users: QuerySet[CustomerUser], q: str) -> QuerySet[CustomerUser]:
