@@ -86,3 +86,62 @@ def test_a_scheduled_customer_shows_when_it_starts(page: Any, world: dict[str, A
     badge.wait_for()
     assert badge.text_content().startswith("Starts ")
     assert row.locator('[data-status="expired"]').count() == 0
+
+
+def test_the_customer_list_fits_a_phone(page: Any, world: dict[str, Any]) -> None:
+    CustomerFactory(
+        partner=world["admin"].partner,
+        ext_id="C9",
+        name="The Extraordinarily Long-Named International Holding of Northern Provinces Ltd",
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, world["admin"])
+    page.get_by_test_id("customers").wait_for()
+    # No sideways scrolling of the page.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # The query box keeps a usable width.
+    assert page.get_by_test_id("query").bounding_box()["width"] >= 250
+    # Each row keeps its name and statuses; the long name is cut and whole on hover.
+    row = page.locator('tr[data-customer="C9"]')
+    link = row.get_by_test_id("customer-link")
+    assert link.is_visible() and link.get_attribute("title").endswith("Provinces Ltd")
+    assert link.bounding_box()["x"] + link.bounding_box()["width"] <= 390
+    assert row.locator(".status-badges").is_visible()
+
+
+def test_the_keyboard_reaches_the_pager_in_one_stop_per_row(
+    page: Any, world: dict[str, Any]
+) -> None:
+    for n in range(12):
+        CustomerFactory(partner=world["admin"].partner, ext_id=f"K{n:02d}", name=f"Kilo {n:02d}")
+    sign_in(page, world["admin"])
+    page.get_by_test_id("customers").wait_for()
+    rows = page.locator('[data-testid="customers"] tbody tr').count()
+    # From the first row's name, Tab goes row by row and then out of the table.
+    page.locator('[data-testid="customers"] tbody tr').first.get_by_test_id("customer-link").focus()
+    stops = 0
+    while stops < rows + 5:
+        page.keyboard.press("Tab")
+        stops += 1
+        inside = page.evaluate(
+            "!!document.activeElement.closest('[data-testid=\"customers\"] tbody')"
+        )
+        if not inside:
+            break
+    assert stops == rows  # one stop per row: rows − 1 to the last row, one more leaves
+    # Arrow keys reach a row's other controls and the next row.
+    first = page.locator('[data-testid="customers"] tbody tr').first
+    first.get_by_test_id("customer-link").focus()
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.closest('tr') !== null")
+    assert page.evaluate("document.activeElement.dataset.rowPrimary === undefined")
+    page.keyboard.press("ArrowDown")
+    second = page.locator('[data-testid="customers"] tbody tr').nth(1)
+    assert page.evaluate("document.activeElement.dataset.testid") == "customer-link"
+    assert second.get_by_test_id("customer-link").evaluate("el => el === document.activeElement")
+    # The skip link jumps over every row to the pages.
+    page.get_by_test_id("query").focus()
+    skip = page.get_by_test_id("skip-to-pager")
+    skip.focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "customer-pager"

@@ -60,6 +60,8 @@ class Column:
     label: Any
     sortable: bool = True
     numeric: bool = False
+    # Hidden on a phone's narrow screen (the row keeps its most telling columns).
+    wide_only: bool = False
 
 
 def sort_key_from(request: HttpRequest, columns: Sequence[Column], default: str) -> str:

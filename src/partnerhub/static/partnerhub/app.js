@@ -88,7 +88,51 @@
     again.focus();
   });
 
+  // Tables marked data-roving-rows are one Tab stop per row (the row's data-row-primary
+  // control); the row's other controls are reached with Left/Right, other rows with Up/Down.
+  var FOCUSABLE = 'a[href], button:not([disabled]), input:not([type="hidden"]):not([disabled]), select, textarea';
+  function rowControls(row) {
+    return Array.prototype.slice.call(row.querySelectorAll(FOCUSABLE));
+  }
+  function initRovingRows(root) {
+    var tables = (root.matches && root.matches("[data-roving-rows]")) ? [root] : [];
+    tables = tables.concat(Array.prototype.slice.call(root.querySelectorAll("[data-roving-rows]")));
+    var rowsOf = root.closest ? root.closest("[data-roving-rows] tbody tr") : null;
+    if (rowsOf) tables.push(rowsOf.closest("[data-roving-rows]"));
+    tables.forEach(function (table) {
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        var primary = row.querySelector("[data-row-primary]");
+        rowControls(row).forEach(function (el) {
+          if (el !== primary) el.setAttribute("tabindex", "-1");
+        });
+      });
+    });
+  }
+  document.addEventListener("keydown", function (event) {
+    var row = event.target.closest && event.target.closest("[data-roving-rows] tbody tr");
+    if (!row || event.altKey || event.ctrlKey || event.metaKey) return;
+    var typing = event.target.matches('input:not([type="checkbox"]):not([type="radio"]), textarea, select');
+    var controls = rowControls(row);
+    var index = controls.indexOf(event.target);
+    var next = null;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      var sibling = event.key === "ArrowDown" ? row.nextElementSibling : row.previousElementSibling;
+      if (sibling) next = sibling.querySelector("[data-row-primary]") || rowControls(sibling)[0];
+    } else if (!typing && event.key === "ArrowRight") {
+      next = controls[Math.min(index + 1, controls.length - 1)];
+    } else if (!typing && event.key === "ArrowLeft") {
+      next = controls[Math.max(index - 1, 0)];
+    } else if (typing && event.key === "Escape") {
+      next = row.querySelector("[data-row-primary]");
+    }
+    if (next && next !== event.target) {
+      event.preventDefault();
+      next.focus();
+    }
+  });
+
   window.PartnerHub = window.PartnerHub || { onLoad: [] };
+  window.PartnerHub.onLoad.push(initRovingRows);
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSettle", function (event) { init(event.target); });
 })();
