@@ -6,7 +6,7 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
-PYTEST_ARGS ?= -n 2 -rs
+PYTEST_ARGS ?= -n 2 --dist loadgroup -rs
 
 .PHONY: install system-deps demo test lint typecheck pytest browser bench serve clean messages audit
 
@@ -56,7 +56,7 @@ audit: install
 messages: install
 	cd src/partnerhub && ../../$(BIN)/partnerhub makemessages -l pl --ignore 'static/*'
 
-bench: install
+bench: $(VENV)/.installed
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -1,13 +1,15 @@
 """The weekly calling refresh at 5,000,000 calls over 8 weeks on PostgreSQL, and the page after it.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/calling_bench \\
-        .venv/bin/python bench/bench_calling_refresh.py [--calls 5000000] [--runs 3] [--rebuild]
+        .venv/bin/python bench/bench_calling_refresh.py [--calls 5000000] [--runs 3] [--rebuild] \\
+        [--customers 2000] [--users 170000]
 
-Builds once (``--rebuild`` to redo) 10 partners (one with half of the customers), 2,000 customers
-with a calling subscription (a few ending inside the 8 weeks), 170,000 customer users with a calling
-license (a few unassigned inside the weeks), two call queues on every third customer, and the calls
-of the weeks W7 … W0 as of 2026-11-26: per user and week a Poisson-like count around the demo
-generator's rates, with endpoints, quality values (some missing), features and queue outcomes.
+Builds once (``--rebuild`` to redo; also when a size changed) 10 partners (one with half of the
+customers), 2,000 customers with a calling subscription (a few ending inside the 8 weeks), 170,000
+customer users with a calling license (a few unassigned inside the weeks), two call queues on
+every third customer, and the calls of the weeks W7 … W0 as of 2026-11-26: per user and week a
+Poisson-like count around the demo generator's rates, with endpoints, quality values (some
+missing), features and queue outcomes.
 Everything is generated inside PostgreSQL with generate_series (no rows cross the wire).
 
 Then it reports, as medians of ``--runs``, measured in the same run so that the ratio holds on a
@@ -29,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import results
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
@@ -79,7 +83,7 @@ def sql(cur: Any, statement: str, params: Any = None) -> None:
     cur.execute(statement, params)
 
 
-def build(calls: int) -> None:
+def build(calls: int, customers: int = CUSTOMERS, users: int = USERS) -> None:
     """Generate the dataset with set-based SQL (one transaction)."""
     from django.db import connection, transaction
 
@@ -88,7 +92,7 @@ def build(calls: int) -> None:
 
     rate_total = sum(rate * weight for rate, weight in RATES) / 100
     # scale the rates so that users × 8 weeks give a few percent more than `calls`, then LIMIT
-    scale = calls / (USERS * 8 * rate_total) * 1.04
+    scale = calls / (users * 8 * rate_total) * 1.04
     rate_case = (
         "CASE "
         + " ".join(
@@ -129,10 +133,10 @@ def build(calls: int) -> None:
             f"""INSERT INTO customers_customer (ext_id, partner_id, name, created, country,
                    admin_email)
             SELECT 'BC' || lpad(i::text, 5, '0'),
-                   CASE WHEN i < {CUSTOMERS // 2} THEN {ids[0]}
+                   CASE WHEN i < {customers // 2} THEN {ids[0]}
                         ELSE (ARRAY{ids[1:]})[1 + i % {PARTNERS - 1}] END,
                    'Customer ' || lpad(i::text, 5, '0'), DATE '2025-01-01', 'PL', ''
-            FROM generate_series(0, {CUSTOMERS - 1}) i""",
+            FROM generate_series(0, {customers - 1}) i""",
         )
         sql(
             cur,
@@ -165,8 +169,8 @@ def build(calls: int) -> None:
             cur,
             f"""INSERT INTO customers_customeruser (ext_id, customer_id, email, name, is_active)
             SELECT 'BU' || lpad(g.n::text, 7, '0'), c.id, 'u' || g.n || '@bench.example', '', true
-            FROM generate_series(0, {USERS - 1}) g(n)
-            JOIN bench_customer c ON c.i = g.n % {CUSTOMERS}""",
+            FROM generate_series(0, {users - 1}) g(n)
+            JOIN bench_customer c ON c.i = g.n % {customers}""",
         )
         sql(
             cur,
@@ -236,6 +240,22 @@ def build(calls: int) -> None:
     print(f"  built in {time.perf_counter() - started:.1f} s", flush=True)
 
 
+def current_users() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM customers_customeruser WHERE ext_id LIKE 'BU%%'")
+        return int(cur.fetchone()[0])
+
+
+def current_customers() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM customers_customer WHERE ext_id LIKE 'BC%%'")
+        return int(cur.fetchone()[0])
+
+
 def current_calls() -> int:
     from django.db import connection
 
@@ -284,6 +304,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=5_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--customers", type=int, default=CUSTOMERS)
+    parser.add_argument("--users", type=int, default=USERS, help="customer users, all licensed")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--explain", action="store_true", help="print the plan of the floor")
     parser.add_argument(
@@ -307,9 +329,15 @@ def main() -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     have = current_calls()
-    if args.rebuild or abs(have - args.calls) > args.calls * 0.01:
+    have_users = current_users()
+    if (
+        args.rebuild
+        or abs(have - args.calls) > args.calls * 0.01
+        or have_users != args.users
+        or current_customers() != args.customers
+    ):
         print(f"building {args.calls:,} calls (have {have:,}) …", flush=True)
-        build(args.calls)
+        build(args.calls, args.customers, args.users)
     from partnerhub.activity import callweeks
     from partnerhub.activity.models import UserCallWeek
 
@@ -374,6 +402,7 @@ def main() -> None:
             samples.append(time.perf_counter() - started)
             assert response.status_code == 200, (url, response.status_code)
         timings[name] = samples
+    assert admin.partner is not None
     customers = admin.partner.customers.count()
 
     print()
@@ -397,6 +426,46 @@ def main() -> None:
         label = f"{name} ({customers:,} customers)"
         median_ms = statistics.median(samples) * 1000
         print(f"{label:<42}median {median_ms:.0f} ms, max {max(samples) * 1000:.0f} ms")
+    step_medians = {step: round(statistics.median(s[step] for s in steps), 3) for step in steps[-1]}
+    page_ms = {name: round(statistics.median(s) * 1000, 1) for name, s in timings.items()}
+    summary = [
+        results.row(
+            "calling refresh", round(total, 3), "s", round(floor, 3), "GROUP BY customer, week"
+        )
+    ]
+    summary += [results.row(f"calling {name}", ms, "ms") for name, ms in page_ms.items()]
+    results.write(
+        "calling_refresh",
+        scale={
+            "calls": n,
+            "users_with_calls": users,
+            "customers": args.customers,
+            "licensed_users": args.users,
+            "partners": PARTNERS,
+            "customers_of_measured_partner": customers,
+            "runs": args.runs,
+            "as_of": D,
+            "calls_table_size": size,
+        },
+        figures={
+            "refresh_median_s": round(total, 3),
+            "refresh_runs_s": [round(x, 3) for x in refreshes],
+            "refresh_steps_median_s": step_medians,
+            "customer_week_rows": rows,
+            "pages_median_ms": page_ms,
+            "pages_max_ms": {name: round(max(s) * 1000, 1) for name, s in timings.items()},
+            "reference_pass_median_s": (
+                round(statistics.median(references), 3) if references else None
+            ),
+        },
+        floor={
+            "what": "one GROUP BY customer_id, week pass with count and sum over the same calls, "
+            "median, interleaved with the refreshes",
+            "seconds": round(floor, 3),
+            "runs_s": [round(x, 3) for x in floors],
+        },
+        summary=summary,
+    )
 
 
 if __name__ == "__main__":

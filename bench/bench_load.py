@@ -28,6 +28,7 @@ from pathlib import Path
 
 import orjson
 import psycopg
+import results
 
 REPO = Path(__file__).resolve().parent.parent
 PARTNERHUB = REPO / ".venv" / "bin" / "partnerhub"
@@ -299,6 +300,36 @@ def main() -> None:
     )
     print(
         f"ratio load lines/s / raw COPY rows/s (mean of before and after): {rate / copy_rate:.3f}"
+    )
+    results.write(
+        "load",
+        scale={
+            "customers": args.customers,
+            "seed": args.seed,
+            "lines": lines,
+            "calls": calls,
+            "megabytes": round(size / 1e6, 1),
+            "dataset": source,
+        },
+        figures={
+            "seconds": round(seconds, 2),
+            "lines_per_s": round(rate),
+            "peak_rss_mb": round(peak_mb),
+            "output": output.strip(),
+        },
+        floor={
+            "what": "COPY of the call rows (CSV) into an unkeyed table, median of 3, "
+            "before and after the load",
+            "rows_per_s_before": round(calls / copy_before),
+            "rows_per_s_after": round(calls / copy_after),
+            "rows_per_s": round(copy_rate),
+        },
+        summary=[
+            results.row(
+                "partnerhub load", round(rate), "lines/s", round(copy_rate), "raw COPY", "rows/s"
+            ),
+            results.row("partnerhub load: peak RSS", round(peak_mb), "MB"),
+        ],
     )
 
 

@@ -29,6 +29,9 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import results
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -169,7 +172,7 @@ def build(customers: int) -> None:
     User.objects.create_user(
         ADMIN_EMAIL, "bench-pass-123", partner=partner, role="partner_full_admin", name="Bench"
     )
-    params = {"partner": partner.id, "d": as_of, "n": customers, "days": USAGE_DAYS}
+    params: dict[str, Any] = {"partner": partner.id, "d": as_of, "n": customers, "days": USAGE_DAYS}
     with connection.cursor() as cur:
         for sql in BUILD:
             started = time.perf_counter()
@@ -277,6 +280,8 @@ def main() -> None:
         .values_list("item_id", flat=True)
         .first()
     )
+    if busiest is None:
+        sys.exit("No calling assignment in force: rebuild the data (--rebuild).")
 
     def refresh_one() -> None:
         # What a license assignment adds to its transaction: its item on every stored day.
@@ -288,14 +293,15 @@ def main() -> None:
             cur.execute("SELECT count(*) FROM subscriptions_assignment WHERE product || '' <> 'x'")
             cur.fetchone()
 
-    results: dict[str, object] = {"sizes": counts(), "load_average_before": os.getloadavg()}
-    results["floor_full_scan_of_assignments"] = median_of(args.runs, scan)
+    report: dict[str, object] = {"sizes": counts(), "load_average_before": os.getloadavg()}
+    report["floor_full_scan_of_assignments"] = median_of(args.runs, scan)
     as_of = clock.today()
     cold: dict[str, object] = {}
     snapshot_invalidate()
     started = time.perf_counter()
     snapshot_build(as_of=as_of)
-    cold["snapshot_build_s"] = round(time.perf_counter() - started, 3)
+    snapshot_s = round(time.perf_counter() - started, 3)
+    cold["snapshot_build_s"] = snapshot_s
     cold["rows_stored"] = LineDay.objects.count()
     snapshot_invalidate()
     started = time.perf_counter()
@@ -303,28 +309,78 @@ def main() -> None:
     cold["first_api_request_s"] = round(time.perf_counter() - started, 3)
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE analytics_lineday")
-    results["cold"] = cold
+    report["cold"] = cold
     for product in ("meetings", "calling"):
         api_url = f"/api/v1/analytics/subscriptions?product={product}"
         page_url = f"/analytics/subscriptions/?product={product}"
-        results[f"api_{product}"] = median_of(args.runs, get(api, api_url))
-        results[f"page_{product}"] = median_of(args.runs, get(web, page_url))
+        report[f"api_{product}"] = median_of(args.runs, get(api, api_url))
+        report[f"page_{product}"] = median_of(args.runs, get(web, page_url))
         with CaptureQueriesContext(connection) as ctx:
             body = api.get(api_url).json()
-        results[f"api_{product}_rows"] = {
+        report[f"api_{product}_rows"] = {
             key: len(body[key]["rows"])
             for key in ("recently_added", "expiring", "renewing", "low_assignment", "over_limit")
         }
-        results[f"api_{product}_kpis"] = body["kpis"]
-        results[f"api_{product}_statements"] = [
+        report[f"api_{product}_kpis"] = body["kpis"]
+        report[f"api_{product}_statements"] = [
             f"{q['time']} s  {' '.join(q['sql'].split())[:70]}" for q in ctx.captured_queries
         ]
         if args.explain:
             explain(ctx.captured_queries)
-    results["write_refresh_one_item"] = median_of(args.runs, refresh_one)
-    results["floor_full_scan_of_assignments_after"] = median_of(args.runs, scan)
-    results["load_average_after"] = os.getloadavg()
-    print(json.dumps(results, indent=1, default=str))
+    report["write_refresh_one_item"] = median_of(args.runs, refresh_one)
+    report["floor_full_scan_of_assignments_after"] = median_of(args.runs, scan)
+    report["load_average_after"] = os.getloadavg()
+    print(json.dumps(report, indent=1, default=str))
+
+    def median_s(key: str) -> float:
+        figure = report[key]
+        assert isinstance(figure, dict)
+        return float(figure["median_s"])
+
+    floor_s = (
+        median_s("floor_full_scan_of_assignments")
+        + median_s("floor_full_scan_of_assignments_after")
+    ) / 2
+    floor_label = "full scan of assignments"
+    summary = [
+        results.row(
+            f"subscriptions {kind} ({product}), warm",
+            median_s(f"{kind}_{product}"),
+            "s",
+            floor_s,
+            floor_label,
+        )
+        for kind in ("api", "page")
+        for product in ("meetings", "calling")
+    ]
+    summary += [
+        results.row(
+            "subscriptions: snapshot build (cold)",
+            snapshot_s,
+            "s",
+            floor_s,
+            floor_label,
+        ),
+        results.row(
+            "subscriptions: refresh of one item",
+            median_s("write_refresh_one_item"),
+            "s",
+            floor_s,
+            floor_label,
+        ),
+    ]
+    sizes = report["sizes"]
+    assert isinstance(sizes, dict)
+    results.write(
+        "subscriptions_analytics",
+        scale={"customers": args.customers, "runs": args.runs, "as_of": as_of, **sizes},
+        figures={k: v for k, v in report.items() if k != "sizes"},
+        floor={
+            "what": "one full scan of subscriptions_assignment, median, before and after",
+            "seconds": round(floor_s, 3),
+        },
+        summary=summary,
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ Loads the demo dataset at the given size into that database when it is empty, st
 `partnerhub serve` (gunicorn, 2 workers) on a free port, signs in a partner full administrator,
 and drives the customer list, customer details and both analytics pages with wrk (Debian's `wrk`
 package), which cycles through the URLs. Reports requests/s, p50/p95/p99 and errors (non-2xx/3xx
-responses and socket errors), which must be 0.
+responses and socket errors), which must be 0, and then, as the floor measured in the same run,
+the same wrk against the sign-in page signed out (a quarter of the duration, at least 5 s).
+Results go to bench/results/ (bench/results.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
+from typing import Any
+
+import results
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"
@@ -58,6 +63,41 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wrk(
+    base: str, paths: list[str], cookie: str | None, connections: int, duration: int
+) -> dict[str, Any]:
+    """Drive `paths` in turn for `duration` seconds with wrk; answers its figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "paths.txt").write_text("\n".join(paths) + "\n")
+        (Path(tmp) / "script.lua").write_text(LUA)
+        env = {**os.environ, "WRK_PATHS": str(Path(tmp) / "paths.txt")}
+        if cookie is not None:
+            env["WRK_COOKIE"] = cookie
+        result = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                str(connections),
+                "-d",
+                f"{duration}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(Path(tmp) / "script.lua"),
+                base,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    line = next(x for x in result.stdout.splitlines() if x.startswith("WRK_JSON "))
+    figures: dict[str, Any] = json.loads(line.removeprefix("WRK_JSON "))
+    return figures
 
 
 def run(cmd: list[str], env: dict[str, str], **kw) -> subprocess.CompletedProcess:
@@ -157,7 +197,10 @@ def main() -> None:
         jar = CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         page = opener.open(base + "/accounts/login/").read().decode()
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if found is None:
+            sys.exit("the sign-in page has no CSRF token")
+        csrf = found.group(1)
         body = urllib.parse.urlencode(
             {"csrfmiddlewaretoken": csrf, "username": email, "password": "bench-password-42"}
         ).encode()
@@ -182,33 +225,42 @@ def main() -> None:
                 status = exc.code
             if status != 200:
                 sys.exit(f"{path} answered {status} before the load test")
-        with tempfile.TemporaryDirectory() as tmp:
-            (Path(tmp) / "paths.txt").write_text("\n".join(paths) + "\n")
-            (Path(tmp) / "script.lua").write_text(LUA)
-            result = subprocess.run(
-                [
-                    "wrk",
-                    "-t",
-                    "2",
-                    "-c",
-                    str(args.connections),
-                    "-d",
-                    f"{args.duration}s",
-                    "--timeout",
-                    "10s",
-                    "-s",
-                    str(Path(tmp) / "script.lua"),
-                    base,
-                ],
-                env={**os.environ, "WRK_PATHS": str(Path(tmp) / "paths.txt"), "WRK_COOKIE": cookie},
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-        line = next(x for x in result.stdout.splitlines() if x.startswith("WRK_JSON "))
-        figures = json.loads(line.removeprefix("WRK_JSON "))
+        figures = wrk(base, paths, cookie, args.connections, args.duration)
         figures.update(customers=args.customers, connections=args.connections, workers=args.workers)
         print(json.dumps(figures, indent=2))
+        # The floor on the same server in the same run: the sign-in page, signed out (no
+        # database work), at the same concurrency.
+        floor_s = max(5, args.duration // 4)
+        floor = wrk(base, ["/accounts/login/"], None, args.connections, floor_s)
+        print(f"floor (sign-in page, {floor_s} s): {json.dumps(floor)}")
+        results.write(
+            "load_test",
+            scale={
+                "customers": args.customers,
+                "duration_s": args.duration,
+                "connections": args.connections,
+                "workers": args.workers,
+                "urls": len(paths),
+            },
+            figures=figures,
+            floor={"what": "wrk on the sign-in page, signed out, same server", **floor},
+            summary=[
+                results.row(
+                    "load test: pages, requests/s",
+                    figures["rps"],
+                    "req/s",
+                    floor["rps"],
+                    "sign-in page",
+                ),
+                results.row(
+                    "load test: pages, p99",
+                    figures["p99_ms"],
+                    "ms",
+                    floor["p99_ms"],
+                    "sign-in page",
+                ),
+            ],
+        )
         if figures["socket_errors"] or figures["non_2xx_3xx"]:
             sys.exit("errors under load")
     finally:

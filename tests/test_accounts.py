@@ -6,12 +6,23 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
+from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 
 from partnerhub.accounts.models import ApiToken
-from partnerhub.accounts.policy import Action, can, customer_scope, partner_customer_scope
+from partnerhub.accounts.policy import (
+    Action,
+    can,
+    customer_actions,
+    customer_scope,
+    customer_scope_for,
+    get_customer,
+    partner_customer_scope,
+    require,
+)
 from partnerhub.core.choices import Role
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
@@ -40,6 +51,13 @@ ROLE_TABLE = {
     Action.MANAGE_CUSTOMER_ORG: {"partner_full_admin", "sales_full_admin", "sales_admin"},
     Action.MANAGE_TRIALS: {"partner_full_admin", "sales_full_admin", "sales_admin"},
     Action.SETUP_ORDER: {"partner_full_admin", "sales_full_admin", "sales_admin"},
+    Action.PLACE_ORDER: {"partner_full_admin", "sales_full_admin", "sales_admin"},
+    Action.VIEW_COMMERCIAL: {
+        "partner_full_admin",
+        "sales_full_admin",
+        "sales_admin",
+        "partner_readonly_admin",
+    },
     Action.TAG: {"partner_full_admin", "sales_full_admin", "sales_admin"},
     Action.MANAGE_CUSTOMER_ADMINS: {"partner_full_admin", "sales_full_admin"},
     Action.MANAGE_ROLES: {"partner_full_admin"},
@@ -66,6 +84,18 @@ ROLE_TABLE = {
 }
 
 
+# docs/reference/external-administrators.md: on an EXTERNAL customer (another partner's, that
+# the person is an external administrator of) a person works only inside the customer's
+# organization, within their role's rights. Every action not listed here: nobody.
+ON_EXTERNAL_CUSTOMER = {
+    Action.VIEW_CUSTOMERS: ROLE_TABLE[Action.VIEW_CUSTOMERS],
+    Action.LAUNCH_ORG: ROLE_TABLE[Action.LAUNCH_ORG],
+    Action.MANAGE_CUSTOMER_ORG: {"partner_full_admin", "sales_full_admin", "sales_admin"},
+    Action.TAG: {"partner_full_admin", "sales_full_admin", "sales_admin"},
+    Action.HELPDESK: ROLE_TABLE[Action.HELPDESK],
+}
+
+
 def test_role_table_covers_every_action():
     assert set(ROLE_TABLE) == set(Action)
 
@@ -74,6 +104,84 @@ def test_role_table_covers_every_action():
 @pytest.mark.parametrize("role", [r.value for r in Role])
 def test_policy_follows_the_role_table(people, action, role):
     assert can(people[role], action) is (role in ROLE_TABLE[action])
+
+
+@pytest.fixture
+def own_and_external(people, partner, other_partner):
+    """A customer of the partner (assigned to everyone, so the sales admin has it in scope) and
+    one of another partner that every person of the partner is an external administrator of."""
+    own = CustomerFactory(partner=partner, name="Own")
+    external = CustomerFactory(partner=other_partner, name="Theirs")
+    for person in people.values():
+        CustomerManagerFactory(customer=own, user=person)
+        ExternalAdminFactory(customer=external, user=person)
+    return own, external
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_policy_on_an_own_customer_follows_the_role_table(people, own_and_external, action, role):
+    own, _external = own_and_external
+    assert can(people[role], action, own) is (role in ROLE_TABLE[action])
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_policy_on_an_external_customer_allows_only_work_inside_its_organization(
+    people, own_and_external, action, role
+):
+    _own, external = own_and_external
+    expected = role in ON_EXTERNAL_CUSTOMER.get(action, set())
+    assert can(people[role], action, external) is expected
+    assert (action in customer_actions(people[role], external)) is expected
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        Action.PLACE_ORDER,
+        Action.SETUP_ORDER,
+        Action.MANAGE_TRIALS,
+        Action.MANAGE_CUSTOMER_ADMINS,
+        Action.VIEW_COMMERCIAL,
+    ],
+)
+def test_a_full_admin_is_refused_403_not_404_for_the_managing_partners_business(
+    people, own_and_external, other_partner, action
+):
+    # Given a full admin who is an external administrator of another partner's customer
+    admin = people["partner_full_admin"]
+    _own, external = own_and_external
+    hidden = CustomerFactory(partner=other_partner, name="Not theirs")
+
+    # Then the external customer is in scope (403), the other one is not (404)
+    with pytest.raises(PermissionDenied):
+        require(admin, action, external)
+    with pytest.raises(PermissionDenied):
+        get_customer(admin, external.ext_id, action)
+    with pytest.raises(Http404):
+        require(admin, action, hidden)
+    with pytest.raises(Http404):
+        get_customer(admin, hidden.ext_id, action)
+
+
+def test_an_external_admin_may_work_inside_the_organization_and_tag(people, own_and_external):
+    admin = people["partner_full_admin"]
+    _own, external = own_and_external
+    for action in (Action.VIEW_CUSTOMERS, Action.LAUNCH_ORG, Action.MANAGE_CUSTOMER_ORG):
+        require(admin, action, external)
+        assert get_customer(admin, external.ext_id, action) == external
+    assert can(admin, Action.TAG, external)
+    assert can(admin, Action.HELPDESK, external)
+
+
+def test_the_customers_one_may_start_a_trial_for_are_never_external(people, own_and_external):
+    own, external = own_and_external
+    for role in ("partner_full_admin", "sales_full_admin", "sales_admin"):
+        assert set(customer_scope_for(people[role], Action.MANAGE_TRIALS)) == {own}
+        assert set(customer_scope_for(people[role], Action.TAG)) == {own, external}
+    assert not customer_scope_for(people["partner_readonly_admin"], Action.MANAGE_TRIALS).exists()
+    assert not customer_scope_for(people["user"], Action.VIEW_CUSTOMERS).exists()
 
 
 def test_scope_all_roles_see_every_customer_of_the_partner_plus_external(

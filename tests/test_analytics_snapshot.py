@@ -39,6 +39,8 @@ URL = "/analytics/subscriptions/"
 
 
 def analytics(user: Any, product: str = "calling", as_of: dt.date = D) -> dict[str, Any]:
+    """What the page answers: the build its view asks for first, then the (read-only) selector."""
+    snapshot_build(as_of=as_of)
     return subscriptions_analytics(user=user, product=product, as_of=as_of)
 
 

@@ -56,6 +56,7 @@ def test_the_list_answers_count_and_items_with_the_contract_keys(
         "tags": ["emea", "gold"],
         "managed_by": "partner",
         "created": "2025-01-01",
+        "starts": None,
     }
     assert body["items"][2]["managed_by"] == "external"
     assert body["items"][2]["statuses"] == ["suspended", "no_recent_activity", "subscription"]
@@ -284,3 +285,14 @@ def test_the_openapi_document_lists_every_path_of_the_contract(client: Any) -> N
         "/api/v1/audit",
     ]:
         assert path in paths, path
+
+
+def test_a_scheduled_customer_answers_no_status_and_its_start(
+    full_admin: Any, api_client: Any
+) -> None:
+    later = CustomerFactory(partner=full_admin.partner, name="Later", ext_id="L")
+    ItemFactory(customer=later, ext_id="Sub-L", start=day(21), end=day(386))
+    body = api_client(full_admin).get("/api/v1/customers").json()
+    item = next(i for i in body["items"] if i["id"] == "L")
+    assert item["statuses"] == ["no_recent_activity"]  # created 2025: old enough, never signed in
+    assert item["starts"] == day(21).isoformat()

@@ -6,12 +6,18 @@ import pytest
 from django.urls import reverse
 
 from partnerhub.core.choices import Role
-from partnerhub.resources.models import ResourceClick
+from partnerhub.resources.models import Resource, ResourceClick
 from partnerhub.resources.selectors import resource_quick_links
 from tests.factories import UserFactory
 from tests.resources_factories import ResourceClickFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_library() -> None:
+    """These tests build their own library: start without what `migrate` indexed."""
+    Resource.objects.all().delete()
 
 
 def clicks(resource, user, n: int) -> None:

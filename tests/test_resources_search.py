@@ -19,6 +19,12 @@ pytestmark = pytest.mark.django_db
 ADMIN_ROLES = [r for r in Role if r != Role.USER]
 
 
+@pytest.fixture(autouse=True)
+def _empty_library() -> None:
+    """These tests build their own library: start without what `migrate` indexed."""
+    Resource.objects.all().delete()
+
+
 def titles(qs) -> list[str]:
     return [r.title for r in qs]
 

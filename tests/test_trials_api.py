@@ -226,6 +226,7 @@ def test_extend_answers_the_new_end(full_admin, api_client, trial):
         "end": "2026-12-26",
         "state": "active",
         "lines": [{"product": "calling", "licenses": 10}],
+        "previous_end": "2026-12-16",  # added by issue 14: the end before the extend
     }
 
 

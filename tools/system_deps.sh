@@ -9,6 +9,7 @@ declare -A PROGRAM_PACKAGE=(
   [/usr/bin/chromium]=chromium
   [/usr/sbin/nginx]=nginx
   [/usr/bin/msgfmt]=gettext
+  [/usr/bin/openssl]=openssl
 )
 # Tests of this script name other programs ("path=package ...") and forbid installing.
 if [[ -n "${SYSTEM_DEPS_PROGRAMS:-}" ]]; then

@@ -1084,8 +1084,13 @@ class StreamedBody(io.RawIOBase):
         return n
 
 
-def test_a_100_mb_line_through_the_api_is_a_422_naming_it_in_flat_memory(full_admin, partner):
-    # Given a request whose body has a 100 MB second line, streamed to the server as it is sent
+def test_a_100_mb_line_through_the_api_is_a_422_naming_it_in_flat_memory(
+    full_admin, partner, settings
+):
+    # Given limits that let a 100 MB body be loaded within the request (by default it would be
+    # a background job: test_hostile_ingest.py), and a request whose body has a 100 MB second
+    # line, streamed to the server as it is sent
+    settings.INGEST_MAX_BODY_BYTES = settings.INGEST_INLINE_MAX_BYTES = 200 * MB
     _token, raw = token_create(user=full_admin, name="hostile")
     lines = api_lines(partner.ext_id)
     first, rest = jsonl(lines[:1]), jsonl(lines[1:])

@@ -26,6 +26,7 @@ from partnerhub.customers.models import CustomerExport, SavedFilter
 from partnerhub.helpdesk.models import Attachment
 from partnerhub.tags.models import CustomerTag, Tag
 from tests.conftest import api_client_for
+from tests.customers_factories import InvoiceFactory
 from tests.factories import (
     AssignmentFactory,
     CustomerFactory,
@@ -111,6 +112,7 @@ def world(partner, other_partner, people, stranger):
     )
     user = CustomerUserFactory(customer=customer)
     AssignmentFactory(user=user, item=sub, product="calling")
+    invoice = InvoiceFactory(item=sub)
     tag = Tag.objects.create(partner=partner, name="gold")
     CustomerTag.objects.create(customer=customer, tag=tag)
     saved = SavedFilter.objects.create(user=admin, name="Mine", query="tag:gold")
@@ -135,6 +137,7 @@ def world(partner, other_partner, people, stranger):
     return {
         "customer": customer,
         "sub": sub,
+        "invoice": invoice,
         "prov": prov,
         "trial": trial,
         "tag": tag,
@@ -171,7 +174,9 @@ def _page_params(route: str, w: dict[str, Any]) -> dict[str, str]:
         "active": lambda: "0",
         "token_id": lambda: w["token"].pk,
         "pk": lambda: (
-            w["tag"].pk
+            w["invoice"].pk
+            if "/invoices/" in route
+            else w["tag"].pk
             if route.startswith("tags/")
             else w["saved"].pk
             if "filters" in route
@@ -465,3 +470,125 @@ def test_no_api_read_fails_for_any_partner_role(world, role):
         url, _body, _ctype = _api_request(path, method, world)
         status = client.get(url).status_code
         assert status < 500 and status != 401, (role, url, status)
+
+
+# --- External administrators ------------------------------------------------------------------
+# A person of another partner who is an external administrator of the world's customer works
+# only inside its organization, within their role's rights; orders, set-ups, trials, the
+# customer's partner administrators (and its commercial data) stay the managing partner's: 403.
+# docs/reference/external-administrators.md. Each row: the roles that may (anyone else: 403).
+
+ADMIN_ROLES = [r.value for r in Role if r != Role.USER]
+READERS = set(ADMIN_ROLES)
+MANAGERS = {Role.PARTNER_FULL_ADMIN.value, Role.SALES_FULL_ADMIN.value, Role.SALES_ADMIN.value}
+NOBODY: set[str] = set()
+
+EXTERNAL_API: dict[tuple[str, str], set[str]] = {
+    ("get", "/customers/{customer_id}"): READERS,
+    ("put", "/customers/{customer_id}/tags"): MANAGERS,
+    ("post", "/customers/{customer_id}/admins"): NOBODY,
+    ("delete", "/customers/{customer_id}/admins/{email}"): NOBODY,
+    ("post", "/trials"): NOBODY,
+    ("post", "/trials/{trial_id}/extend"): NOBODY,
+    ("post", "/trials/{trial_id}/end"): NOBODY,
+    ("post", "/orders"): NOBODY,
+    ("post", "/subscriptions/{subscription_id}/setup"): NOBODY,
+    ("get", "/customers/{customer_id}/org/users"): READERS,
+    ("post", "/customers/{customer_id}/org/users"): MANAGERS,
+    ("get", "/customers/{customer_id}/org/licenses"): READERS,
+    # The user holds the license: unassigned first, then assigned again (ordered calls).
+    ("delete", "/customers/{customer_id}/org/assignments"): MANAGERS,
+    ("post", "/customers/{customer_id}/org/assignments"): MANAGERS,
+    ("post", "/helpdesk/cases"): READERS,
+}
+EXTERNAL_PAGES: dict[tuple[str, str], set[str]] = {
+    ("get", "customers/<str:ext_id>/"): READERS,
+    ("post", "customers/<str:ext_id>/admins/add/"): NOBODY,
+    ("post", "customers/<str:ext_id>/admins/remove/"): NOBODY,
+    # Invoices are the managing partner's commercial data (Action.VIEW_COMMERCIAL).
+    ("get", "customers/<str:ext_id>/invoices/<int:pk>/"): NOBODY,
+    ("get", "customers/<str:ext_id>/invoices/<int:pk>/print/"): NOBODY,
+    ("post", "tags/customer/<str:ext_id>/add/"): MANAGERS,
+    ("get", "trials/<str:ext_id>/"): READERS,
+    ("get", "trials/<str:ext_id>/extend/"): NOBODY,
+    ("post", "trials/<str:ext_id>/extend/"): NOBODY,
+    ("get", "trials/<str:ext_id>/end/"): NOBODY,
+    ("post", "trials/<str:ext_id>/end/"): NOBODY,
+    ("get", "subscriptions/<str:ext_id>/setup/"): NOBODY,
+    ("post", "subscriptions/<str:ext_id>/setup/"): NOBODY,
+    ("get", "org/customers/<str:ext_id>/"): READERS,
+    ("get", "org/customers/<str:ext_id>/users/"): READERS,
+    ("post", "org/customers/<str:ext_id>/users/add/"): MANAGERS,
+    ("get", "org/customers/<str:ext_id>/licenses/<str:item_id>/<str:product>/"): READERS,
+    ("post", "org/customers/<str:ext_id>/licenses/<str:item_id>/<str:product>/change/"): MANAGERS,
+}
+# The tag is the managing partner's, so removing it answers 404 (tags are per partner).
+EXTERNAL_PAGES_ELSEWHERE = {"tags/customer/<str:ext_id>/<int:pk>/remove/"}
+
+
+def _names_the_customer(method: str, path: str) -> bool:
+    return bool(re.search(r"\{(customer_id|trial_id|subscription_id)\}", path)) or (
+        method,
+        path,
+    ) in {("post", "/trials"), ("post", "/orders"), ("post", "/helpdesk/cases")}
+
+
+@pytest.fixture
+def external_admin(world, other_partner, request):
+    """A person of the other partner, in the parametrized role, external admin of the customer."""
+    from partnerhub.customers.models import ExternalAdmin
+
+    person = UserFactory(partner=other_partner, role=request.param, email="ext@fabrikam.example")
+    ExternalAdmin.objects.create(customer=world["customer"], user=person)
+    return person
+
+
+def test_the_external_tables_cover_every_operation_and_page_on_the_customer(world):
+    assert {(m, p) for m, p in api_operations() if _names_the_customer(m, p)} == set(EXTERNAL_API)
+    customer_routes = {
+        r
+        for r in page_routes()
+        if "<str:ext_id>" in r and not r.startswith(("helpdesk/", "accounts/"))
+    }
+    assert customer_routes == {r for _m, r in EXTERNAL_PAGES} | EXTERNAL_PAGES_ELSEWHERE
+
+
+@pytest.mark.parametrize("external_admin", ADMIN_ROLES, indirect=True)
+def test_an_external_admin_uses_the_api_only_inside_the_organization(world, external_admin):
+    client = api_client_for(external_admin)
+    role = external_admin.role
+    ordered = sorted(EXTERNAL_API.items(), key=lambda row: role in row[1])  # refusals first
+    before = snapshot()
+    for (method, path), allowed in ordered:
+        if role in allowed and before is not None:
+            # Every refusal so far changed nothing.
+            assert snapshot() == before, role
+            before = None
+        url, body, ctype = _api_request(path, method, world)
+        status = _call(client, method, url, body, ctype).status_code
+        if role in allowed:
+            assert status < 400, (role, method, path, status)
+        else:
+            assert status == 403, (role, method, path, status)
+    if before is not None:
+        assert snapshot() == before, role
+
+
+@pytest.mark.parametrize("external_admin", ADMIN_ROLES, indirect=True)
+def test_an_external_admin_uses_the_pages_only_inside_the_organization(world, external_admin):
+    client = _client(external_admin)
+    role = external_admin.role
+    ordered = sorted(EXTERNAL_PAGES.items(), key=lambda row: role in row[1])  # refusals first
+    before = snapshot()
+    for (method, route), allowed in ordered:
+        if role in allowed and before is not None:
+            assert snapshot() == before, role
+            before = None
+        url = _url(route, _page_params(route, world))
+        status = getattr(client, method)(url).status_code
+        if role in allowed:
+            assert status < 400, (role, method, route, status)
+        else:
+            assert status == 403, (role, method, route, status)
+    if before is not None:
+        assert snapshot() == before, role

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from partnerhub.core.choices import Role
@@ -70,6 +73,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # The Partner Helpdesk team: a staff role of the operator, not a partner role.
     is_helpdesk = models.BooleanField(_("helpdesk team"), default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Part of the session auth hash: bumping it (on deactivation) ends every session signed in
+    # before, so reactivating the person brings none of them back. The database default keeps
+    # the loader's raw INSERTs valid.
+    session_generation = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     objects = UserManager()
 
@@ -88,6 +95,27 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+    def get_session_auth_hash(self) -> str:
+        # Generation 0 keeps Django's own hash, so sessions from before this field stay valid.
+        if not self.session_generation:
+            return super().get_session_auth_hash()
+        return self._generation_hash(None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        if not self.session_generation:
+            yield from super().get_session_auth_fallback_hash()
+            return
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._generation_hash(fallback_secret)
+
+    def _generation_hash(self, secret: str | bytes | None) -> str:
+        return salted_hmac(
+            "partnerhub.accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class ApiToken(models.Model):
@@ -115,3 +143,28 @@ class ApiToken(models.Model):
     @staticmethod
     def new_raw() -> str:
         return "ph_" + secrets.token_urlsafe(32)
+
+
+class SignInCounter(models.Model):
+    """Failed sign-ins in one window, for an e-mail, a client address, or both (throttle.py)."""
+
+    class Scope(models.TextChoices):
+        PAIR = "pair", _("e-mail from one address")
+        IDENTITY = "identity", _("e-mail from any address")
+        ADDRESS = "address", _("address, any e-mail")
+
+    # A keyed hash of the scope and what is counted: bounded length, and no typed e-mail kept.
+    key = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField(db_index=True)
+    # When an unlock link was last e-mailed for this e-mail (identity rows only): spaces resends.
+    mailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in counter")
+        verbose_name_plural = _("sign-in counters")
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key[:8]}… {self.failures}"

@@ -74,3 +74,13 @@ def person_of_partner(*, user: Any, email: str | None = None, pk: int | None = N
     if person is None:
         raise Http404(_("No such person in your organization."))
     return person
+
+
+def partner_role_givers(*, user: Any) -> QuerySet[User]:
+    """The active partner full administrators of the person's partner: who can give them a role
+    (the landing page of a person without one names them)."""
+    if getattr(user, "partner_id", None) is None:
+        return User.objects.none()
+    return User.objects.filter(
+        partner_id=user.partner_id, role=Role.PARTNER_FULL_ADMIN, is_active=True
+    ).order_by(*PEOPLE_SORTS["name"])

@@ -9,14 +9,16 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from partnerhub.accounts.models import User
+from partnerhub.accounts.models import ApiToken, User
 from partnerhub.accounts.policy import Action, can
+from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Role
 from partnerhub.core.validation import check_email
@@ -80,6 +82,15 @@ def user_set_role(*, actor: Any, person: User, role: str) -> User:
     return person
 
 
+def user_sessions_end(*, user: User) -> None:
+    """End every session and API token of a person (call when deactivating them): the session
+    auth hash changes, so no old session comes back when they are reactivated."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+        ApiToken.objects.filter(user_id=user.pk, revoked_at=None).update(revoked_at=clock.now())
+    user.refresh_from_db(fields=["session_generation"])
+
+
 def user_invite(
     *, actor: Any, email: str, name: str = "", role: str = Role.USER, base_url: str = ""
 ) -> User:
@@ -94,8 +105,16 @@ def user_invite(
     role = _check_role(role)
     name = " ".join((name or "").split())[:200]
     with transaction.atomic():
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError({"email": [_("This e-mail is already in use.")]})
+        holder = User.objects.filter(email__iexact=email).first()
+        if holder is not None:
+            # Only the partner's own people are named; an address of another partner's person
+            # (or of the operator's staff) gets the same words as any address that cannot be used.
+            message = (
+                _("%(email)s is already one of your people.") % {"email": holder.email}
+                if holder.partner_id == actor.partner_id
+                else _("This e-mail cannot be used.")
+            )
+            raise ValidationError({"email": [message]})
         person = User.objects.create_user(
             email, None, name=name, partner_id=actor.partner_id, role=role
         )

@@ -88,9 +88,7 @@ def users(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _render_detail(
-    request: HttpRequest, person: Any, error: str = "", status: int = 200
-) -> HttpResponse:
+def _render_detail(request: HttpRequest, person: Any) -> HttpResponse:
     user: Any = request.user
     roles = [
         {
@@ -110,10 +108,9 @@ def _render_detail(
         "person": person,
         "roles": roles,
         "may_change": can(user, Action.MANAGE_ROLES),
-        "error": error,
         "managed": managed,
     }
-    return render(request, "accounts/user_detail.html", context, status=status)
+    return render(request, "accounts/user_detail.html", context)
 
 
 @partner_view(Action.VIEW_OWN_ORG)
@@ -131,7 +128,10 @@ def user_role(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         person = user_set_role(actor=request.user, person=person, role=request.POST.get("role", ""))
     except ValidationError as exc:
-        return _render_detail(request, person, error=" ".join(exc.messages), status=422)
+        # Back to the person's page (this address answers POST only): the refusal travels as a
+        # message, so reloading or sharing the page shows the person, not a stale form post.
+        messages.error(request, " ".join(exc.messages))
+        return redirect("accounts:user_detail", pk=person.pk)
     if person.role != before:
         messages.success(
             request,

@@ -2,8 +2,15 @@
 
 Every view and API operation asks here and nowhere else:
 - `customer_scope(user)` — the customers a person may see at all (everything else answers 404);
-- `can(user, action, customer=None)` — whether the role allows an action (a "no" answers 403);
-- `get_customer(user, ext_id)` / `require(user, action, customer)` — the two combined.
+- `can(user, action, customer=None)` — whether the role allows an action (a "no" answers 403),
+  and, given a customer, whether it is allowed on that customer;
+- `get_customer(user, ext_id, action=None)` / `require(user, action, customer)` — the two combined.
+
+An *external* customer is one of another partner (or of none) that the person is an external
+administrator of. There the person acts only inside the customer's organization, within their
+role's rights (`EXTERNAL_ACTIONS`): never orders, set-ups, trials, the managing partner's staff or
+its commercial data — those belong to the partner that manages the customer
+(docs/reference/external-administrators.md).
 """
 
 from __future__ import annotations
@@ -28,7 +35,11 @@ class Action(StrEnum):
     LAUNCH_ORG = "launch_org"  # open a customer's organization (read)
     MANAGE_CUSTOMER_ORG = "manage_customer_org"  # change users/licenses inside it
     MANAGE_TRIALS = "manage_trials"  # start / extend / end a trial
-    SETUP_ORDER = "setup_order"  # provisioning -> active; place orders
+    SETUP_ORDER = "setup_order"  # the set-up wizard: provisioning -> active
+    PLACE_ORDER = "place_order"  # POST /orders: new, change, renewal, cancel
+    # A customer's invoices, orders and their amounts, and the managing partner's people
+    # assigned to it (the Partner administrators tab, `partner_admins` in the API).
+    VIEW_COMMERCIAL = "view_commercial"
     TAG = "tag"  # tag customers, rename and delete tags
     MANAGE_CUSTOMER_ADMINS = "manage_customer_admins"  # Partner administrators tab
     MANAGE_ROLES = "manage_roles"  # Users > Roles and security
@@ -58,6 +69,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MANAGE_CUSTOMER_ORG,
             Action.MANAGE_TRIALS,
             Action.SETUP_ORDER,
+            Action.PLACE_ORDER,
+            Action.VIEW_COMMERCIAL,
             Action.TAG,
             Action.HELPDESK,
             Action.VIEW_OWN_ORG,
@@ -67,6 +80,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.PARTNER_READONLY_ADMIN: frozenset(
         {
             Action.VIEW_CUSTOMERS,
+            Action.VIEW_COMMERCIAL,
             Action.LAUNCH_ORG,
             Action.HELPDESK,
             Action.VIEW_OWN_ORG,
@@ -77,6 +91,19 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 }
 # Roles whose scope is every customer of the partner (plus external ones).
 ALL_CUSTOMER_ROLES = {Role.PARTNER_FULL_ADMIN, Role.SALES_FULL_ADMIN, Role.PARTNER_READONLY_ADMIN}
+# What a person may do on an external customer, still only as far as their role allows: work
+# inside the customer's organization. Orders, set-ups, trials, the customer's partner
+# administrators and its commercial data stay with the managing partner; the person's own
+# partner's tags stay theirs to put on any customer in scope (tags are per partner).
+EXTERNAL_ACTIONS: frozenset[Action] = frozenset(
+    {
+        Action.VIEW_CUSTOMERS,
+        Action.LAUNCH_ORG,
+        Action.MANAGE_CUSTOMER_ORG,
+        Action.TAG,
+        Action.HELPDESK,
+    }
+)
 
 
 def is_partner_admin(user: Any) -> bool:
@@ -124,33 +151,77 @@ def partner_customer_scope(user: Any) -> QuerySet[Customer]:
     return customer_scope(user).filter(partner_id=user.partner_id)
 
 
-def can(user: Any, action: Action, customer: Customer | None = None) -> bool:
-    """Whether the role allows `action`; for a customer, also that it is in the person's scope."""
-    if not is_partner_admin(user):
-        return False
-    if action not in ROLE_ACTIONS.get(user.role, frozenset()):
-        return False
-    if customer is None:
-        return True
+def is_external(user: Any, customer: Customer) -> bool:
+    """Whether `customer` is not of the person's own partner (in scope only as an external one)."""
+    return customer.partner_id is None or customer.partner_id != user.partner_id
+
+
+def _role_allows(user: Any, action: Action) -> bool:
+    return is_partner_admin(user) and action in ROLE_ACTIONS.get(user.role, frozenset())
+
+
+def _allowed_on(user: Any, action: Action, customer: Customer) -> bool:
+    """The role allows `action` and the customer (known to be in scope) admits it."""
+    return _role_allows(user, action) and (
+        not is_external(user, customer) or action in EXTERNAL_ACTIONS
+    )
+
+
+def _in_scope(user: Any, customer: Customer) -> bool:
     return customer_scope(user).filter(pk=customer.pk).exists()
 
 
-def get_customer(user: Any, ext_id: str) -> Customer:
-    """The customer with that id if it is in the person's scope, else 404 (ids never leak)."""
+def can(user: Any, action: Action, customer: Customer | None = None) -> bool:
+    """Whether the role allows `action`; for a customer, also that it is in the person's scope
+    and that the action is allowed on it (an external customer admits only EXTERNAL_ACTIONS)."""
+    if customer is None:
+        return _role_allows(user, action)
+    return _allowed_on(user, action, customer) and _in_scope(user, customer)
+
+
+def customer_actions(user: Any, customer: Customer) -> frozenset[Action]:
+    """Every action the person may take on `customer` (empty when it is out of scope): one
+    query, for pages that show or hide several buttons and tabs."""
+    if not is_partner_admin(user) or not _in_scope(user, customer):
+        return frozenset()
+    return frozenset(a for a in Action if _allowed_on(user, a, customer))
+
+
+def customer_scope_for(user: Any, action: Action) -> QuerySet[Customer]:
+    """The customers in scope on which `action` is allowed (e.g. the customers one may start a
+    trial for): all in scope for EXTERNAL_ACTIONS, else only the own partner's."""
+    if not _role_allows(user, action):
+        from partnerhub.customers.models import Customer
+
+        return Customer.objects.none()
+    if action in EXTERNAL_ACTIONS:
+        return customer_scope(user)
+    return partner_customer_scope(user)
+
+
+def get_customer(user: Any, ext_id: str, action: Action | None = None) -> Customer:
+    """The customer with that id if it is in the person's scope, else 404 (ids never leak); with
+    `action`, also 403 unless that action is allowed on it."""
     customer = customer_scope(user).filter(ext_id=ext_id).select_related("partner").first()
     if customer is None:
         raise Http404("No such customer.")
+    if action is not None and not _allowed_on(user, action, customer):
+        raise PermissionDenied
     return customer
 
 
 def require(user: Any, action: Action, customer: Customer | None = None) -> None:
-    """Raise 404 for a customer out of scope, 403 for an action the role does not allow."""
-    if customer is not None and not customer_scope(user).filter(pk=customer.pk).exists():
+    """Raise 404 for a customer out of scope, 403 for an action the role does not allow or that
+    is not allowed on that customer (an external one)."""
+    if customer is not None and not _in_scope(user, customer):
         raise Http404("No such customer.")
-    if not can(user, action):
+    allowed = (
+        _role_allows(user, action) if customer is None else _allowed_on(user, action, customer)
+    )
+    if not allowed:
         raise PermissionDenied
 
 
 def managed_by(user: Any, customer: Customer) -> str:
     """'partner' for a customer of the person's partner, 'external' otherwise."""
-    return "partner" if customer.partner_id == user.partner_id else "external"
+    return "external" if is_external(user, customer) else "partner"

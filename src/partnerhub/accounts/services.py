@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+import logging
+
+from django.db import DatabaseError, transaction
+from django.db.models import Q
 
 from partnerhub.accounts.models import ApiToken, User
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
+
+log = logging.getLogger(__name__)
+# The time of a token's last use is kept to the minute: more often would make every read a write.
+TOKEN_TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
 def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
@@ -33,9 +41,23 @@ def token_authenticate(raw: str) -> User | None:
     if token is None:
         return None
     now = clock.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_EVERY:
+        # After the caller's transaction (at once when there is none), never inside it: the
+        # bookkeeping must not turn a read into a long write, nor fail the request.
+        pk = token.pk
+        transaction.on_commit(lambda: _token_touch(pk, now))
     return token.user
+
+
+def _token_touch(pk: int, now: dt.datetime) -> None:
+    """Record when a token was last used (at most once a minute; a busy database skips it)."""
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_TOUCH_EVERY)
+    try:
+        ApiToken.objects.filter(stale, pk=pk).update(last_used_at=now)
+    except DatabaseError:
+        # SQLite answers "database is locked" while another writer holds its lock past the
+        # busy timeout: the time of last use waits for the next request rather than fail this one.
+        log.warning("API token %s: last use not recorded (database busy)", pk, exc_info=True)
 
 
 def user_set_password(*, user: User, password: str) -> None:

@@ -5,61 +5,144 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from partnerhub.accounts import throttle
+from partnerhub.accounts.landing_views import no_role
 from partnerhub.accounts.models import ApiToken
-from partnerhub.accounts.policy import Action
+from partnerhub.accounts.policy import Action, is_partner_admin
 from partnerhub.accounts.services import token_create, token_revoke
 from partnerhub.core.forms import StyledForm, style_fields
 from partnerhub.core.views import partner_view
 
 
-def _throttle_key(request: HttpRequest) -> str:
-    email = (request.POST.get("username") or "").strip().lower()
-    return f"login-failures:{email}"
+class ThrottledSignInMixin:
+    """Every sign-in POST goes through the throttle (accounts/throttle.py) before any password is
+    checked; a refused one answers 429 with the reason and how long it lasts."""
+
+    attempt: throttle.Attempt
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.attempt = throttle.attempt_begin(request, request.POST.get("username", ""))
+        if self.attempt.refusal is not None:
+            return self.refused(self.attempt.refusal)
+        return super().post(request, *args, **kwargs)  # type: ignore[misc]
+
+    def refused(self, refusal: throttle.Refusal) -> HttpResponse:
+        view = cast(auth_views.LoginView, self)
+        # An unbound form: nothing is validated, so no password is checked for a refused attempt.
+        form = view.get_form_class()(
+            view.request, initial={"username": view.request.POST.get("username", "")}
+        )
+        form.full_clean()
+        form.cleaned_data = {}
+        form.add_error(None, refusal.message)
+        response = view.render_to_response(view.get_context_data(form=form, refusal=refusal))
+        response.status_code = 429
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        throttle.attempt_failed(self.request, self.attempt)  # type: ignore[attr-defined]
+        return super().form_invalid(form)  # type: ignore[misc]
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        throttle.attempt_succeeded(self.attempt)
+        return super().form_valid(form)  # type: ignore[misc]
 
 
-class LoginView(auth_views.LoginView):
-    """E-mail and password; after LOGIN_MAX_FAILURES failures the e-mail is locked for a while."""
+class LoginView(ThrottledSignInMixin, auth_views.LoginView):
+    """E-mail and password, throttled per e-mail, per client address and per both."""
 
     redirect_authenticated_user = True
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if cache.get(_throttle_key(request), 0) >= settings.LOGIN_MAX_FAILURES:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(
-                None,
-                _("Too many failed sign-ins for this e-mail. Try again in %(minutes)d minutes.")
-                % {"minutes": settings.LOGIN_LOCKOUT_SECONDS // 60},
-            )
-            response = self.render_to_response(self.get_context_data(form=form))
-            response.status_code = 429
-            return response
-        return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form: Any) -> HttpResponse:
-        key = _throttle_key(self.request)
-        cache.add(key, 0, settings.LOGIN_LOCKOUT_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
-        return super().form_invalid(form)
+class OperatorLoginView(ThrottledSignInMixin, auth_views.LoginView):
+    """The operator's /operator/login/ (Django admin's form and page), through the same throttle."""
 
-    def form_valid(self, form: Any) -> HttpResponse:
-        cache.delete(_throttle_key(self.request))
-        return super().form_valid(form)
+    authentication_form = AdminAuthenticationForm
+    template_name = "admin/login.html"
+
+
+@never_cache
+def operator_login(request: HttpRequest) -> HttpResponseBase:
+    """Django admin's own login view (AdminSite.login), with the throttled view inside."""
+    site = admin.site
+    if request.method == "GET" and site.has_permission(request):
+        return redirect("admin:index")
+    context = {
+        **site.each_context(request),
+        "title": _("Log in"),
+        "subtitle": None,
+        "app_path": request.get_full_path(),
+        "username": request.user.get_username(),
+    }
+    if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+        context[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=site.name)
+    request.current_app = site.name
+    return OperatorLoginView.as_view(extra_context=context)(request)
+
+
+@require_POST
+def unlock_request(request: HttpRequest) -> HttpResponse:
+    """'E-mail me a link to unlock' on a refused sign-in; the same answer whoever asks."""
+    throttle.unlock_request(request, request.POST.get("username", ""))
+    return render(
+        request,
+        "registration/message.html",
+        {
+            "title": _("Check your e-mail"),
+            "text": _(
+                "If an account uses that e-mail and signing in with it is locked, a link to "
+                "unlock it is on its way."
+            ),
+        },
+    )
+
+
+def unlock(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The e-mailed unlock link: a page to confirm (mail scanners only GET), then the lock is
+    lifted and this browser may sign in."""
+    person = throttle.unlock_link_person(uidb64, token)
+    if person is None:
+        return render(
+            request,
+            "registration/message.html",
+            {
+                "title": _("This link no longer works"),
+                "text": _(
+                    "It was used already, or the lock it was for has ended. Try signing in; if "
+                    "signing in is still refused, ask for a new link on the sign-in page."
+                ),
+            },
+            status=400,
+        )
+    if request.method == "POST":
+        throttle.identity_unlock(request, person.email)
+        messages.success(request, _("Signing in is unlocked. Sign in now."))
+        return redirect("accounts:login")
+    return render(
+        request,
+        "registration/simple_form.html",
+        {
+            "title": _("Unlock signing in"),
+            "intro": _("Unlock signing in for %(email)s in this browser?")
+            % {"email": person.email},
+            "submit_label": _("Unlock"),
+            "form": forms.Form(),
+        },
+    )
 
 
 class StyledPasswordChangeView(auth_views.PasswordChangeView):
@@ -111,6 +194,8 @@ class StyledPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return form
 
     def form_valid(self, form: Any) -> HttpResponse:
+        # Whoever can reset the password owns the mailbox: a sign-in lock no longer serves them.
+        throttle.identity_unlock(self.request, form.user.email)
         messages.success(self.request, _("Your password was set. Sign in with it now."))
         return super().form_valid(form)
 
@@ -161,9 +246,12 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page after sign-in is the customer list."""
+    """The landing page after sign-in is the customer list; a person of a partner without an
+    administrator role lands on a page that says what they can do and who can give them one."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     if getattr(request.user, "is_helpdesk", False) and not request.user.partner_id:  # type: ignore[union-attr]
         return redirect("helpdesk:queue")
+    if request.user.partner_id and not is_partner_admin(request.user):  # type: ignore[union-attr]
+        return no_role(request)
     return redirect("customers:list")

@@ -12,6 +12,8 @@ from ninja import Router
 from partnerhub.accounts.policy import Action, require
 from partnerhub.analytics.schemas import SubscriptionsAnalyticsOut
 from partnerhub.analytics.selectors import KPI_KEYS, SECTION_KEYS, subscriptions_analytics
+from partnerhub.analytics.services import SnapshotBudgetExceeded, snapshot_for_page
+from partnerhub.api.errors import ErrorOut
 from partnerhub.core import clock
 
 router = Router(tags=["analytics"])
@@ -23,16 +25,26 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-@router.get("/analytics/subscriptions", response=SubscriptionsAnalyticsOut)
+@router.get("/analytics/subscriptions", response={200: SubscriptionsAnalyticsOut, 429: ErrorOut})
 def subscriptions_analytics_get(
     request: HttpRequest,
     product: Literal["meetings", "calling"] = "meetings",
     as_of: str | None = None,
 ) -> HttpResponse:
     """Subscriptions analytics of the caller's customers as of `as_of` (default today): the KPI
-    row over Meetings and Calling, then the trend and the five tables (in full) for `product`."""
+    row over Meetings and Calling, then the trend and the five tables (in full) for `product`.
+    429 (with Retry-After) past SNAPSHOT_NEW_DATES_PER_HOUR new as-of dates of the partner."""
     require(request.user, Action.VIEW_CUSTOMERS)
-    data = subscriptions_analytics(user=request.user, product=product, as_of=clock.as_of(request))
+    day = clock.as_of(request)
+    try:
+        snapshot_for_page(user=request.user, as_of=day)
+    except SnapshotBudgetExceeded as exc:
+        refused = HttpResponse(
+            orjson.dumps({"detail": exc.message}), status=429, content_type="application/json"
+        )
+        refused["Retry-After"] = str(exc.retry_after)
+        return refused
+    data = subscriptions_analytics(user=request.user, product=product, as_of=day)
     answer = {
         "as_of": data["as_of"],
         "product": data["product"],

@@ -117,3 +117,19 @@ class SnapshotWatermark(models.Model):
     assignment_id = models.BigIntegerField(default=0)
     usage_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField()
+
+
+class SnapshotDateRequest(models.Model):
+    """A partner's page asked for an as-of date whose snapshot was not stored: the build it
+    started counts against SNAPSHOT_NEW_DATES_PER_HOUR for an hour (one row per partner and
+    date; rows older than the hour are pruned by the next request)."""
+
+    partner = models.ForeignKey("accounts.Partner", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "day"], name="uniq_snapshot_date_request")
+        ]
+        indexes = [models.Index(fields=["partner", "requested_at"], name="snapshot_request_recent")]

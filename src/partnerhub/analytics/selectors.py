@@ -1,12 +1,12 @@
 """Subscriptions analytics (metrics.md): the KPI row, the license trend and the five sections.
 
 `subscriptions_analytics` answers everything for one person, product and as-of date in a
-constant number of queries: `services.snapshot_build()` makes sure the stored snapshot holds
-the days the page reads (building them on the first request for an as-of date, a few no-op
-statements afterwards); `figures.figures()` copies the person's lines of D from it into a
-temporary table; the cohort medians (one window query), every KPI (one aggregate query) and
-each table (one query) then read it with the ORM, and `figures.trend()` sums the twelve trend
-points of the snapshot.
+constant number of queries, from the stored snapshot — which it only reads: the page and the
+API first call `services.snapshot_for_page()`, which builds the days the page reads on the
+first request for an as-of date (a few no-op statements afterwards). `figures.figures()`
+copies the person's lines of D from it into a temporary table; the cohort medians (one window
+query), every KPI (one aggregate query) and each table (one query) then read it with the ORM,
+and `figures.trend()` sums the twelve trend points of the snapshot.
 
 `kpi_customer_ids` answers the first-row KPIs as a lazy queryset of customer ids (for the
 customer list's `?kpi=` filter), with the same conditions (`Windows`) on the subscriptions
@@ -45,7 +45,6 @@ from partnerhub.accounts.policy import partner_customer_scope
 from partnerhub.analytics.figures import PRODUCTS, figures, trend, tuned
 from partnerhub.analytics.keys import KPI_KEYS
 from partnerhub.analytics.models import LineFigures
-from partnerhub.analytics.services import snapshot_build
 from partnerhub.subscriptions.models import ItemLine
 from partnerhub.subscriptions.selectors import assigned_subquery, in_force_q
 
@@ -377,7 +376,8 @@ def subscriptions_analytics(
     tables: Mapping[str, TableRequest] | None = None,
     with_trend: bool = True,
 ) -> dict[str, Any]:
-    """The subscriptions analytics of the person's scope as of D for one product (api.md shape).
+    """The subscriptions analytics of the person's scope as of D for one product (api.md shape),
+    from the stored snapshot of D (services.snapshot_for_page() makes sure it is complete).
 
     `tables` says which rows of which sections to fetch (default: every row of every section,
     as the API answers); each section also carries `count`, its number of rows.
@@ -388,7 +388,6 @@ def subscriptions_analytics(
         tables = {key: TableRequest() for key in SECTION_KEYS}
     windows = Windows(as_of)
     answer: dict[str, Any] = {"as_of": as_of, "product": product}
-    snapshot_build(as_of=as_of)
     with tuned(), figures(user, product, as_of) as computed:
         lines = computed.lines
         medians = cohort_medians(lines, as_of)

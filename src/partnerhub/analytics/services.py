@@ -1,8 +1,11 @@
 """Writes of the subscriptions analytics: the stored per-line snapshot (`LineDay`).
 
-- `snapshot_build(as_of=D)` makes the days D − 7k (k = 0 … 11) complete. The selectors call it
-  before every read: when nothing is missing it is a handful of statements that touch no data,
-  so the first request for an unseen as-of date pays the build and later ones are fast.
+- `snapshot_build(as_of=D)` makes the days D − 7k (k = 0 … 11) complete. When nothing is missing
+  it is a handful of statements that touch no data, so the first request for an unseen as-of
+  date pays the build and later ones are fast.
+- `snapshot_for_page(user=…, as_of=D)` is what the page and the API call before reading (the
+  selectors only read): `snapshot_build`, but a date that is neither today nor stored counts
+  against the partner's SNAPSHOT_NEW_DATES_PER_HOUR, past which `SnapshotBudgetExceeded` (429).
 - `snapshot_refresh_items(item_ids=…)` recomputes the rows of those items on every stored day;
   the services that change assignments, items or lines call it inside their transaction.
 - `snapshot_invalidate()` forgets every stored day (after a load, which may change anything).
@@ -12,7 +15,9 @@ is told so, and costs nothing), so a page's number of queries stays constant. Ro
 anything but a service (items, lines, assignments, usage days: a test's factories, a raw
 insert) are noticed by their ids, above the watermark, and their items refreshed on the next
 call. Each call is one transaction, serialised on PostgreSQL by an advisory lock (SQLite's
-IMMEDIATE transactions already are): a day is stored complete with its marker, or not at all.
+IMMEDIATE transactions already are): a day is stored complete with its marker, or not at all,
+and requests that ask for the same new date at once build it once (the others wait for the lock,
+then find it stored).
 """
 
 from __future__ import annotations
@@ -25,9 +30,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
+from django.utils.translation import ngettext
 
+from partnerhub.accounts.models import Partner
 from partnerhub.activity.models import UsageDay
 from partnerhub.analytics.figures import (
     TREND_POINTS,
@@ -37,7 +45,12 @@ from partnerhub.analytics.figures import (
     delete_stale_sql,
     refresh_sql,
 )
-from partnerhub.analytics.models import LineDay, SnapshotDay, SnapshotWatermark
+from partnerhub.analytics.models import (
+    LineDay,
+    SnapshotDateRequest,
+    SnapshotDay,
+    SnapshotWatermark,
+)
 from partnerhub.core import clock
 from partnerhub.subscriptions.models import Assignment, Item, ItemLine
 
@@ -236,6 +249,67 @@ def snapshot_build(*, as_of: dt.date) -> BuildResult:
             result.seconds,
         )
     return result
+
+
+class SnapshotBudgetExceeded(Exception):
+    """A page asked for more new as-of dates than the partner may have built in an hour."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after  # seconds until the oldest counted date leaves the hour
+
+
+BUDGET_WINDOW = dt.timedelta(hours=1)
+
+
+def _stored(as_of: dt.date) -> bool:
+    """Whether every day a page as of D reads is stored (one small query)."""
+    days = snapshot_days(as_of)
+    return SnapshotDay.objects.filter(day__in=days).count() == len(days)
+
+
+def _charge_new_date(partner_id: int, as_of: dt.date) -> None:
+    """Count `as_of` against the partner's new dates of the hour, or raise SnapshotBudgetExceeded.
+
+    The partner's row is locked first, so concurrent requests count one after the other; a date
+    the partner already asked for within the hour is not counted twice.
+    """
+    limit = settings.SNAPSHOT_NEW_DATES_PER_HOUR
+    now = clock.now()
+    with transaction.atomic():
+        Partner.objects.select_for_update().filter(pk=partner_id).first()
+        mine = SnapshotDateRequest.objects.filter(partner_id=partner_id)
+        mine.filter(requested_at__lte=now - BUDGET_WINDOW).delete()
+        if mine.filter(day=as_of).exists():
+            return
+        recent = list(mine.order_by("requested_at").values_list("requested_at", flat=True))
+        if len(recent) >= limit:
+            free_at = recent[0] + BUDGET_WINDOW
+            wait = max(1, int((free_at - now).total_seconds()) + 1)
+            message = ngettext(
+                "Your organization has asked for %(n)d new as-of date within the last hour, the "
+                "most that is prepared per hour (each one is computed from every subscription). "
+                "Today and the dates already prepared stay available; ask for %(day)s again "
+                "after %(time)s UTC.",
+                "Your organization has asked for %(n)d new as-of dates within the last hour, the "
+                "most that are prepared per hour (each one is computed from every subscription). "
+                "Today and the dates already prepared stay available; ask for %(day)s again "
+                "after %(time)s UTC.",
+                limit,
+            ) % {"n": limit, "day": as_of.isoformat(), "time": f"{free_at:%H:%M}"}
+            raise SnapshotBudgetExceeded(message, wait)
+        SnapshotDateRequest.objects.create(partner_id=partner_id, day=as_of, requested_at=now)
+
+
+def snapshot_for_page(*, user: Any, as_of: dt.date) -> BuildResult:
+    """Make the snapshot a person's page as of D reads complete (snapshot_build); today's and
+    stored dates are free, a new date counts against the partner's SNAPSHOT_NEW_DATES_PER_HOUR
+    and past it raises SnapshotBudgetExceeded without building anything."""
+    partner_id = getattr(user, "partner_id", None)
+    if as_of != clock.today() and partner_id is not None and not _stored(as_of):
+        _charge_new_date(partner_id, as_of)
+    return snapshot_build(as_of=as_of)
 
 
 def snapshot_refresh_items(*, item_ids: Iterable[int]) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,6 +26,7 @@ from partnerhub.analytics.selectors import (
     TableRequest,
     subscriptions_analytics,
 )
+from partnerhub.analytics.services import SnapshotBudgetExceeded, snapshot_for_page
 from partnerhub.core.exports import export_response
 from partnerhub.core.views import Column, is_htmx, partner_view, sort_key_from
 
@@ -173,10 +175,15 @@ def _bar(row: dict[str, Any]) -> dict[str, Any]:
     width = lambda n: round(100 * n / scale, 1)  # noqa: E731
     available = max(0, total - assigned)
     text = _(
-        "Used %(used)d · Assigned %(assigned)d · Available %(available)d · Total %(total)d"
-    ) % {"used": used, "assigned": assigned, "available": available, "total": total}
+        "Used %(used)s · Assigned %(assigned)s · Available %(available)s · Total %(total)s"
+    ) % {
+        "used": intcomma(used),
+        "assigned": intcomma(assigned),
+        "available": intcomma(available),
+        "total": intcomma(total),
+    }
     if assigned > total:
-        text += " · " + _("Over the limit by %(n)d") % {"n": assigned - total}
+        text += " · " + _("Over the limit by %(n)s") % {"n": intcomma(assigned - total)}
     return {
         "used": width(used),
         "assigned": width(max(0, min(assigned, total) - used)),
@@ -301,7 +308,24 @@ def _kpi_cards(kpis: dict[str, Any], as_of: dt.date) -> list[dict[str, Any]]:
     ]
 
 
-@require_safe  # a read: only the stored snapshot it needs is written, never on a POST
+def _prepare_snapshot(
+    request: HttpRequest, form: AnalyticsForm, as_of: dt.date
+) -> HttpResponse | None:
+    """Build the stored snapshot the page reads if it is missing; the page with the reason and
+    429 when the partner asked for too many new as-of dates this hour."""
+    try:
+        snapshot_for_page(user=request.user, as_of=as_of)
+    except SnapshotBudgetExceeded as exc:
+        form.add_error("as_of", exc.message)
+        response = render(request, "analytics/subscriptions.html", {"form": form}, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    return None
+
+
+# A read: only the stored snapshot it needs (and the partner's count of new as-of dates) is
+# written, never on a POST.
+@require_safe
 @partner_view(Action.VIEW_CUSTOMERS)
 def subscriptions(request: HttpRequest) -> HttpResponse:
     """The page, or (to HTMX) the product's sections after a toggle, or one section's table."""
@@ -309,6 +333,9 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "analytics/subscriptions.html", {"form": form}, status=400)
     choices = _choices(request, form)
+    refused = _prepare_snapshot(request, form, choices.as_of)
+    if refused is not None:
+        return refused
     target = request.headers.get("HX-Target", "") if is_htmx(request) else ""
     only_section = target.removeprefix("section-") if target.startswith("section-") else ""
     if only_section not in SECTIONS:
@@ -375,6 +402,9 @@ def export(request: HttpRequest, section: str, fmt: str) -> HttpResponse:
     if not form.is_valid():
         return render(request, "analytics/subscriptions.html", {"form": form}, status=400)
     choices = _choices(request, form)
+    refused = _prepare_snapshot(request, form, choices.as_of)
+    if refused is not None:
+        return refused
     sort = sort_key_from(request, SECTIONS[section].sort_columns, DEFAULT_SORT)
     data = subscriptions_analytics(
         user=request.user,

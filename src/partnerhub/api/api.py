@@ -9,7 +9,14 @@ import importlib
 import importlib.util
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -20,6 +27,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer, SessionAuth
 
 from partnerhub.accounts.services import token_authenticate
+from partnerhub.api.docs import OfflineSwagger
 from partnerhub.api.errors import JsonParser, document_errors, reject_nul_in_url
 from partnerhub.core.clock import AsOfError
 
@@ -32,6 +40,20 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+class CookieSessionAuth(SessionAuth):
+    """The signed-in browser session, with Django's CSRF check; never for a token request.
+
+    A request carrying `Authorization` is a script's: its token alone decides (an invalid or
+    revoked one answers 401, not the CSRF check's 403). A request without a session cookie has
+    no session to forge, so it too is simply not authenticated here (401).
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "authorization" in request.headers or self.param_name not in request.COOKIES:
+            return None
+        return super().__call__(request)
 
 
 class InputError(Exception):
@@ -57,8 +79,9 @@ api = PartnerHubAPI(
     title="Partner Hub API",
     version="1",
     urls_namespace="api",
-    auth=[TokenAuth(), SessionAuth()],
+    auth=[TokenAuth(), CookieSessionAuth()],
     docs_url="/docs",
+    docs=OfflineSwagger(),
     parser=JsonParser(),
 )
 api.add_decorator(reject_nul_in_url, mode="view")
@@ -118,7 +141,24 @@ def _ninja_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, NinjaValidationError):  # a body JsonParser refused: 422
         return _ninja_invalid(request, exc.__cause__)
+    if isinstance(exc.__cause__, SuspiciousOperation):  # the body could not be read at all
+        return _suspicious(request, exc.__cause__)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body over Django's limits (DATA_UPLOAD_MAX_*) answers 413 JSON, not an HTML 400."""
+    if isinstance(exc, RequestDataTooBig):
+        detail = _(
+            "The request body is too large: at most %(limit)s bytes "
+            "(setting DATA_UPLOAD_MAX_MEMORY_SIZE)."
+        ) % {"limit": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}"}
+        return api.create_response(request, {"detail": detail}, status=413)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        detail = _("The request body has too many fields or files.")
+        return api.create_response(request, {"detail": detail}, status=413)
+    return api.create_response(request, {"detail": _("The request could not be read.")}, status=400)
 
 
 class MeOut(Schema):
@@ -155,6 +195,7 @@ ROUTER_MODULES = [
     "partnerhub.calling.api",
     "partnerhub.resources.api",
     "partnerhub.helpdesk.api",
+    "partnerhub.jobs.api",
     "partnerhub.core.api",
 ]
 for _module in ROUTER_MODULES:

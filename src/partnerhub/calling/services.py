@@ -41,7 +41,6 @@ from partnerhub.activity.models import (
 )
 from partnerhub.calling.models import CustomerWeek, Refresh, RefreshStatus
 from partnerhub.core import clock
-from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
 from partnerhub.core.pgsession import raise_temp_buffers
 from partnerhub.customers.models import CustomerUser
@@ -139,21 +138,6 @@ def refresh_analytics(*, as_of: dt.date | None = None) -> Refresh:
         _record_failure(as_of, week_start, steps, exc)
         raise
     return refresh
-
-
-def refresh_request(*, actor: Any, as_of: dt.date) -> None:
-    """A person asks for a refresh now: audited, then handed to the tasks backend."""
-    from partnerhub.calling.tasks import refresh_analytics_task
-
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action="calling.refresh_requested",
-            obj_type="calling_refresh",
-            obj_id=as_of.isoformat(),
-            after={"as_of": as_of.isoformat()},
-        )
-    refresh_analytics_task.enqueue(as_of=as_of.isoformat())
 
 
 def _record_failure(as_of: dt.date, week_start: dt.date, steps: _Steps, exc: Exception) -> None:

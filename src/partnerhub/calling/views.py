@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from partnerhub.accounts.policy import Action, can
 from partnerhub.calling import charts
+from partnerhub.calling.refresh_queue import RefreshTooSoon, calling_refresh_request
 from partnerhub.calling.selectors import calling_analytics, week_choices
-from partnerhub.calling.services import refresh_request
 from partnerhub.core import clock
 from partnerhub.core.exports import export_response
 from partnerhub.core.views import Column, is_htmx, partner_view, sort_key_from, sort_rows
@@ -231,13 +231,21 @@ def _cells(table: Table, row: dict[str, Any]) -> list[dict[str, Any]]:
 @require_POST
 @partner_view(REFRESH_ACTION)
 def refresh(request: HttpRequest) -> HttpResponse:
-    """ "Refresh now": hand the refresh of the page's as-of date to the tasks backend."""
+    """ "Refresh now": hand the refresh of the page's as-of date to the tasks backend, unless
+    one is queued or running (said so) or people started one too recently (the page, 429)."""
     as_of = _as_of(request)
-    refresh_request(actor=request.user, as_of=as_of)
-    messages.success(
-        request,
-        _("The refresh of calling analytics as of %(day)s was started.") % {"day": as_of},
-    )
+    try:
+        outcome = calling_refresh_request(actor=request.user, as_of=as_of)
+    except RefreshTooSoon as exc:
+        messages.warning(request, exc.message)
+        response = analytics(request)
+        response.status_code = 429
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    if outcome.started:
+        messages.success(request, outcome.message)
+    else:
+        messages.info(request, outcome.message)
     target = reverse("calling:analytics")
     if request.GET.get("as_of"):
         target += "?" + urlencode({"as_of": request.GET["as_of"]})

@@ -48,8 +48,51 @@ POOR_JITTER_MS = float(os.environ.get("POOR_JITTER_MS", "150"))
 POOR_LATENCY_MS = float(os.environ.get("POOR_LATENCY_MS", "400"))
 POOR_MOS = float(os.environ.get("POOR_MOS", "3.0"))
 HELPDESK_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+# Bounds on the work and storage one person's requests can cause (README, configuration).
+def _whole_number(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"{name}: expected a whole number (0 or more), got {raw!r}")
+    return int(raw)
+
+
+# key:value terms of one customer query (each tag is a subquery: ~1,000 overflowed SQLite).
+QUERY_MAX_TERMS = _whole_number("QUERY_MAX_TERMS", 50)
+# New as-of dates per partner per hour whose analytics snapshot a page may build (today and
+# dates already stored are free).
+SNAPSHOT_NEW_DATES_PER_HOUR = _whole_number("SNAPSHOT_NEW_DATES_PER_HOUR", 10)
+# Seconds between calling refreshes started by people (the weekly scheduler is exempt).
+CALLING_REFRESH_MIN_INTERVAL_S = _whole_number("CALLING_REFRESH_MIN_INTERVAL_S", 600)
+# The whole body of one helpdesk form (5 files of 10 MB and the text), refused before reading.
+HELPDESK_MAX_UPLOAD_BYTES = _whole_number("HELPDESK_MAX_UPLOAD_BYTES", 51 * 1024**2)
+# Helpdesk attachments stored per partner, all its cases together.
+HELPDESK_PARTNER_QUOTA_BYTES = _whole_number("HELPDESK_PARTNER_QUOTA_BYTES", 1024**3)
+
+# Signing in (accounts/backends.py, accounts/throttle.py). Failed sign-ins are counted in the
+# database, so every worker and node shares the counters (no Redis needed), per window of
+# LOGIN_LOCKOUT_SECONDS: an e-mail from one client address is refused after LOGIN_MAX_FAILURES;
+# an e-mail from any address after LOGIN_IDENTITY_MAX_FAILURES (lifted by an e-mailed link or a
+# password reset); a client address, whatever the e-mail, after LOGIN_IP_MAX_FAILURES.
+AUTHENTICATION_BACKENDS = ["partnerhub.accounts.backends.EmailBackend"]
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_IDENTITY_MAX_FAILURES = int(os.environ.get("LOGIN_IDENTITY_MAX_FAILURES", "20"))
+LOGIN_IP_MAX_FAILURES = int(os.environ.get("LOGIN_IP_MAX_FAILURES", "50"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+# The client address is REMOTE_ADDR unless the operator names the header its proxies set (e.g.
+# X-Forwarded-For) and how many proxies append to it: the address that many hops from the
+# right is the client's. An unconfigured header is never trusted (anyone can send one).
+PARTNERHUB_TRUSTED_PROXY_HEADER = os.environ.get("PARTNERHUB_TRUSTED_PROXY_HEADER", "").strip()
+_proxy_count = os.environ.get("PARTNERHUB_TRUSTED_PROXY_COUNT", "1").strip()
+if not (_proxy_count.isdigit() and int(_proxy_count) >= 1):
+    raise ImproperlyConfigured(
+        f"PARTNERHUB_TRUSTED_PROXY_COUNT: expected a whole number of proxies (1 or more), "
+        f"got {_proxy_count!r}"
+    )
+PARTNERHUB_TRUSTED_PROXY_COUNT = int(_proxy_count)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -75,6 +118,7 @@ INSTALLED_APPS = [
     "partnerhub.calling.apps.Config",
     "partnerhub.resources.apps.Config",
     "partnerhub.helpdesk.apps.Config",
+    "partnerhub.jobs.apps.Config",
     "partnerhub.api.apps.Config",
 ]
 
@@ -86,6 +130,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "partnerhub.core.nulguard.RejectNulFormMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -176,6 +221,16 @@ TASKS = {
     }
 }
 
+# POST /api/v1/ingest (ingest/body.py): bodies over a limit answer 413 before anything is written.
+# The body as sent (gzip or not) is checked from Content-Length before it is read and again while
+# it is read; the unpacked size while it is unpacked. A body of at most INGEST_INLINE_MAX_BYTES
+# unpacked is loaded within the request if its lines are read and checked within
+# INGEST_INLINE_MAX_SECONDS; anything larger or slower becomes a background job (202).
+INGEST_MAX_BODY_BYTES = int(os.environ.get("INGEST_MAX_BODY_BYTES", str(64 * 1024**2)))
+INGEST_MAX_UNPACKED_BYTES = int(os.environ.get("INGEST_MAX_UNPACKED_BYTES", str(512 * 1024**2)))
+INGEST_INLINE_MAX_BYTES = int(os.environ.get("INGEST_INLINE_MAX_BYTES", str(4 * 1024**2)))
+INGEST_INLINE_MAX_SECONDS = float(os.environ.get("INGEST_INLINE_MAX_SECONDS", "10"))
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -183,6 +238,11 @@ PASSWORD_HASHERS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
+    # A password like the person's own e-mail or name is refused (our user has no first/last name).
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["email", "name"]},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
@@ -202,6 +262,8 @@ STATICFILES_DIRS = [
     ("vendor/tabler-icons", REPO_ROOT / "node_modules/@tabler/icons-webfont/dist"),
     ("vendor/htmx", REPO_ROOT / "node_modules/htmx.org/dist"),
     ("vendor/apexcharts", REPO_ROOT / "node_modules/apexcharts/dist"),
+    # Swagger UI of /api/v1/docs (partnerhub/api/docs.py).
+    ("vendor/swagger-ui", REPO_ROOT / "node_modules/swagger-ui-dist"),
     # Partner Hub's own app.js/app.css/<app>.js (src/partnerhub/static/partnerhub/).
     ("partnerhub", PACKAGE_DIR / "static" / "partnerhub"),
 ]

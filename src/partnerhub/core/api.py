@@ -11,7 +11,7 @@ from ninja import Router, Schema
 
 from partnerhub.accounts.policy import Action, can, get_customer
 from partnerhub.api.pagination import page_slice
-from partnerhub.core.audit_selectors import audit_scope
+from partnerhub.core.audit_selectors import audit_entries, audit_scope
 
 router = Router(tags=["audit"])
 
@@ -38,7 +38,10 @@ class AuditPageOut(Schema):
 def list_audit(
     request: HttpRequest, customer_id: str = "", page: int = 1, page_size: int = 50
 ) -> dict[str, Any]:
-    """The caller's partner's audit trail, newest first; `customer_id` narrows it to a customer."""
+    """The caller's partner's audit trail, newest first; `customer_id` narrows it to a customer.
+    Another partner's entries on the caller's customers show that partner's tags as a neutral
+    label and its people as "a person of <partner>"; its other values and object ids are left
+    out."""
     user: Any = request.user
     if not can(user, Action.VIEW_CUSTOMERS):
         raise PermissionDenied
@@ -46,21 +49,23 @@ def list_audit(
     if customer_id:
         events = events.filter(customer=get_customer(user, customer_id))
     result = page_slice(events, page, page_size)
+    # Entries other partners recorded on the caller's customers come redacted (issue 13).
+    entries = audit_entries(viewer=user, events=result["items"])
     return {
         "count": result["count"],
         "items": [
             {
-                "id": e.pk,
+                "id": e.id,
                 "at": e.at,
-                "actor": e.actor.email if e.actor else None,
+                "actor": e.actor,
                 "action": e.action,
                 "object_type": e.object_type,
                 "object_id": e.object_id,
-                "customer_id": e.customer.ext_id if e.customer else None,
+                "customer_id": e.customer_id,
                 "on_behalf": e.on_behalf,
                 "before": e.before,
                 "after": e.after,
             }
-            for e in result["items"]
+            for e in entries
         ],
     }

@@ -19,7 +19,14 @@ def audit_record(
     after: Any = None,
     on_behalf: bool = False,
 ) -> AuditEvent:
-    """Write one audit row; call inside the transaction of the change it records."""
+    """Write one audit row; call inside the transaction of the change it records.
+
+    `partner` is the partner whose trail the row belongs to and whose private values (tag names,
+    its people's e-mails, its object ids) `before` / `after` carry: pass the actor's partner when
+    they are the actor's partner's (tags, helpdesk cases), else it is the customer's partner. Other
+    partners that see the row (on their customer) read it redacted; declare what each new key
+    carries in `core.audit_selectors.AUDIT_FIELDS`, or it is hidden from them (fail closed).
+    """
     if partner is None:
         partner = getattr(customer, "partner", None) or getattr(actor, "partner", None)
     return AuditEvent.objects.create(

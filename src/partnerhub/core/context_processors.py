@@ -19,6 +19,8 @@ NAVIGATION: list[tuple[str, Any, str, Action]] = [
     ("tags:manage", _("Tags"), "tags", Action.VIEW_CUSTOMERS),
     ("accounts:admins", _("Administrators"), "shield", Action.VIEW_OWN_ORG),
     ("accounts:users", _("Users"), "users", Action.VIEW_OWN_ORG),
+    # The audit trail: whoever may read it through GET /api/v1/audit (core/api.py).
+    ("accounts:activity", _("Activity"), "history", Action.VIEW_CUSTOMERS),
     ("resources:index", _("Resources & help"), "book", Action.VIEW_CUSTOMERS),
     ("helpdesk:cases", _("Helpdesk"), "lifebuoy", Action.HELPDESK),
 ]

@@ -1,9 +1,16 @@
-"""CSV and XLSX exports of exactly the rows a table shows (same columns, same filters)."""
+"""CSV and XLSX exports of exactly the rows a table shows (same columns, same filters).
+
+Every cell of every export goes through `safe_cell`, so that a value someone typed (a customer
+named `=HYPERLINK("http://evil.example/","Click")`, a tag, a queue name) is never evaluated as a
+formula by the spreadsheet that opens the file (OWASP "CSV injection"); XLSX cells holding text
+are moreover written with the string data type.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,10 +26,33 @@ class _Echo:
         return value
 
 
-def _cell(value: Any) -> Any:
+# A spreadsheet reads a cell starting with one of these as a formula (=, +, -, @), or may drop a
+# leading tab / carriage return and then read what follows as one. The full-width forms are
+# included as a precaution (input methods of East Asian locales type them; cheap to cover).
+_FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+# A text that is exactly a decimal number ("-12.5") is a number, not a formula: left as it is.
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
+
+
+def safe_cell(value: Any) -> Any:
+    """A value as one exported spreadsheet cell: lists joined by commas, None empty, and text that
+    a spreadsheet would read as a formula prefixed with an apostrophe (shown, not evaluated).
+
+    Text is checked at its first character and at its first character after leading whitespace
+    (spreadsheets trim spaces on import, so " =1+1" is a formula too). Numbers, dates and booleans
+    stay what they are: a negative number is a number, not a formula.
+    """
+    if value is None:
+        return ""
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else value
+        value = ", ".join(str(v) for v in value)
+    if not isinstance(value, str) or not value:
+        return value
+    stripped = value.lstrip()
+    starts_formula = value[0] in _FORMULA_START or (stripped and stripped[0] in _FORMULA_START)
+    if starts_formula and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def export_csv(
@@ -32,9 +62,9 @@ def export_csv(
     writer = csv.writer(_Echo())
 
     def lines() -> Iterable[str]:
-        yield "\ufeff" + writer.writerow([str(c.label) for c in columns])
+        yield "\ufeff" + writer.writerow([safe_cell(str(c.label)) for c in columns])
         for row in rows:
-            yield writer.writerow([_cell(row.get(c.key)) for c in columns])
+            yield writer.writerow([safe_cell(row.get(c.key)) for c in columns])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -44,17 +74,36 @@ def export_csv(
 def xlsx_bytes(
     columns: Sequence[Column], rows: Iterable[dict[str, Any]], title: str = "Export"
 ) -> bytes:
-    """An XLSX workbook of the rows (write-only mode keeps memory low)."""
+    """An XLSX workbook of the rows (write-only mode keeps memory low); text cells are strings."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31])
-    ws.append([str(c.label) for c in columns])
+    ws.append(xlsx_row(ws, [str(c.label) for c in columns]))
     for row in rows:
-        ws.append([_cell(row.get(c.key)) for c in columns])
+        ws.append(xlsx_row(ws, [row.get(c.key) for c in columns]))
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_row(ws: Any, values: Iterable[Any]) -> list[Any]:
+    """One worksheet row: every value through `safe_cell`, text as a cell of the string data type
+    (openpyxl would otherwise store "=…" as a formula and "#N/A" as an error), without the control
+    characters XLSX cannot hold (openpyxl refuses them: one such name would fail the export)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    out: list[Any] = []
+    for value in values:
+        value = safe_cell(value)
+        if isinstance(value, str):
+            cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+            cell.data_type = "s"
+            out.append(cell)
+        else:
+            out.append(value)
+    return out
 
 
 def export_xlsx(

@@ -34,6 +34,8 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["partner", "-at"]),
             models.Index(fields=["customer", "-at"]),
+            # "When did this happen last?" (e.g. the interval between people's calling refreshes).
+            models.Index(fields=["action", "-at"]),
         ]
 
     def __str__(self) -> str:

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router
 
-from partnerhub.accounts.policy import Action, can, get_customer, require
+from partnerhub.accounts.policy import Action, can, customer_actions, get_customer, require
 from partnerhub.api.api import InputError
 from partnerhub.api.pagination import MAX_PAGE_SIZE
 from partnerhub.core import clock
-from partnerhub.customers.filtersets import MANAGED_BY, PRODUCTS, SORTS, TYPES, CustomerFilter
+from partnerhub.customers.filtersets import (
+    MANAGED_BY,
+    PRODUCTS,
+    SORTS,
+    TYPES,
+    CustomerFilter,
+    too_many_terms_message,
+)
 from partnerhub.customers.paging import fetch_page, short_queries
 from partnerhub.customers.schemas import (
     CustomerDetailOut,
@@ -32,6 +40,8 @@ from partnerhub.customers.services import customer_admin_add, customer_admin_rem
 from partnerhub.customers.statuses import STATUS_ORDER
 
 router = Router(tags=["customers"])
+# The keys of GET /customers/{id} that answer empty to an external administrator.
+WITHHELD_FROM_EXTERNAL = ("subscriptions[].orders", "subscriptions[].invoices", "partner_admins")
 
 
 def _bad(field: str, values: list[str], allowed: tuple[str, ...]) -> None:
@@ -52,6 +62,7 @@ def _out(customer: Any) -> dict[str, Any]:
         "id": customer.ext_id,
         "name": customer.name,
         "statuses": customer.status_codes,
+        "starts": customer.starts_on,  # type: ignore[attr-defined]
         "products": customer.products,
         "tags": customer.tag_names,
         "managed_by": customer.managed_by,
@@ -82,6 +93,10 @@ def list_customers(
     _bad("subscription_type", [subscription_type] if subscription_type else [], TYPES)
     _bad("managed_by", [managed_by] if managed_by else [], MANAGED_BY)
     _bad("sort", [sort], SORTS)
+    given = {"status": len(status), "product": len(product), "tag": len(tag)}
+    if sum(given.values()) + bool(subscription_type) + bool(managed_by) > settings.QUERY_MAX_TERMS:
+        most = max(given, key=lambda key: given[key])
+        raise InputError([{"loc": ["query", most], "msg": too_many_terms_message()}])
     flt = CustomerFilter(
         text=q.strip(),
         statuses=list(dict.fromkeys(status)),
@@ -120,8 +135,10 @@ def _lines(item: Any) -> list[dict[str, Any]]:
 def get_customer_detail(request: HttpRequest, customer_id: str) -> dict[str, Any]:
     """One customer with subscriptions (lines, orders, invoices), trials, partner admins, tags."""
     user: Any = request.user
-    customer = get_customer(user, customer_id)
-    require(user, Action.VIEW_CUSTOMERS)
+    customer = get_customer(user, customer_id, Action.VIEW_CUSTOMERS)
+    # An external administrator sees the customer, not the managing partner's commercial data
+    # or staff: those keys answer empty and `withheld` names them.
+    commercial = Action.VIEW_COMMERCIAL in customer_actions(user, customer)
     day = clock.as_of(request)
     with short_queries():
         customer = customer_with_statuses(customer=customer, user=user, day=day)
@@ -149,7 +166,7 @@ def get_customer_detail(request: HttpRequest, customer_id: str) -> dict[str, Any
                         "amount": o.amount,
                         "currency": o.currency,
                     }
-                    for o in s.orders.all()
+                    for o in (s.orders.all() if commercial else ())
                 ],
                 "invoices": [
                     {
@@ -159,7 +176,7 @@ def get_customer_detail(request: HttpRequest, customer_id: str) -> dict[str, Any
                         "currency": i.currency,
                         "status": i.status,
                     }
-                    for i in s.invoices.all()
+                    for i in (s.invoices.all() if commercial else ())
                 ],
             }
             for s in subscriptions
@@ -177,8 +194,9 @@ def get_customer_detail(request: HttpRequest, customer_id: str) -> dict[str, Any
         ],
         "partner_admins": [
             {"email": m.user.email, "name": m.user.name, "role": m.user.role}
-            for m in customer_partner_admins(customer=customer)
+            for m in (customer_partner_admins(customer=customer) if commercial else ())
         ],
+        "withheld": [] if commercial else list(WITHHELD_FROM_EXTERNAL),
     }
 
 
@@ -191,7 +209,7 @@ def add_partner_admin(
     """Assign a person of the caller's partner to manage the customer (201; 200 if already)."""
     user: Any = request.user
     customer = get_customer(user, customer_id)
-    require(user, Action.MANAGE_CUSTOMER_ADMINS)
+    require(user, Action.MANAGE_CUSTOMER_ADMINS, customer)
     person, created = customer_admin_add(actor=user, customer=customer, email=payload.email)
     return (201 if created else 200), {
         "email": person.email,
@@ -205,7 +223,7 @@ def remove_partner_admin(request: HttpRequest, customer_id: str, email: str) -> 
     """Remove a partner person from the customer's administrators (404 if not assigned)."""
     user: Any = request.user
     customer = get_customer(user, customer_id)
-    require(user, Action.MANAGE_CUSTOMER_ADMINS)
+    require(user, Action.MANAGE_CUSTOMER_ADMINS, customer)
     if not customer_admin_remove(actor=user, customer=customer, email=email):
         raise Http404("That person does not manage this customer.")
     return HttpResponse(status=204)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from partnerhub.core.exports import safe_cell
 from partnerhub.core.views import Column
 from partnerhub.customers.filtersets import CustomerFilter
 from partnerhub.customers.models import CustomerExport
@@ -27,10 +28,9 @@ EXPORT_COLUMNS: list[Column] = [
 
 
 def cell(value: Any) -> Any:
-    """A value as one spreadsheet cell (lists joined by commas)."""
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else value
+    """A value as one spreadsheet cell of the background CSV (`core.exports.safe_cell`: lists
+    joined by commas, text that would be a formula neutralised)."""
+    return safe_cell(value)
 
 
 def export_queryset(export: CustomerExport) -> Iterator[dict[str, Any]]:

@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from partnerhub.analytics.keys import KPI_KEYS
 from partnerhub.core.choices import Product
@@ -66,6 +68,8 @@ class CustomerFilter:
     types: list[str] = field(default_factory=list)
     kpis: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # key:value terms given so far (repeats included), bounded by settings.QUERY_MAX_TERMS.
+    terms: int = field(default=0, compare=False)
 
     @classmethod
     def parse(cls, query: str) -> CustomerFilter:
@@ -88,8 +92,15 @@ class CustomerFilter:
         return flt
 
     def add(self, key: str, value: str) -> None:
-        """Add one `key:value` condition (an empty value is ignored: the person is typing)."""
+        """Add one `key:value` condition (an empty value is ignored: the person is typing);
+        past settings.QUERY_MAX_TERMS terms the rest are dropped with one error naming the
+        limit (each tag is a subquery: a thousand of them overflowed the database)."""
         if not value:
+            return
+        self.terms += 1
+        if self.terms > settings.QUERY_MAX_TERMS:
+            if self.terms == settings.QUERY_MAX_TERMS + 1:
+                self.errors.append(too_many_terms_message())
             return
         if key == "tag":
             if not any(t.lower() == value.lower() for t in self.tags):
@@ -172,9 +183,19 @@ class CustomerFilter:
         return qs
 
 
+def too_many_terms_message() -> str:
+    """The error of a query with more key:value terms than settings.QUERY_MAX_TERMS."""
+    limit = settings.QUERY_MAX_TERMS
+    return ngettext(
+        "A query may hold at most %(max)d condition (key:value term); remove some.",
+        "A query may hold at most %(max)d conditions (key:value terms); remove some.",
+        limit,
+    ) % {"max": limit}
+
+
 def merge_panel(flt: CustomerFilter, params: Any) -> CustomerFilter:
     """The filter panel is authoritative for its keys; the free text stays from the query box."""
-    merged = CustomerFilter(text=flt.text, kpis=list(flt.kpis))
+    merged = CustomerFilter(text=flt.text, kpis=list(flt.kpis), terms=len(flt.kpis))
     for key, name in (
         ("status", "status"),
         ("product", "product"),

@@ -17,6 +17,8 @@ class CustomerOut(Schema):
     tags: list[str]
     managed_by: str
     created: dt.date
+    # The start of a scheduled subscription or trial (no status yet; rules.md), else null.
+    starts: dt.date | None = None
 
 
 class CustomerPageOut(Schema):
@@ -88,3 +90,6 @@ class CustomerDetailOut(CustomerOut):
     subscriptions: list[CustomerSubscriptionOut]
     trials: list[CustomerTrialOut]
     partner_admins: list[PartnerAdminOut]
+    # Keys answered empty because the caller is an external administrator of the customer
+    # (the managing partner's orders, invoices and staff); empty for the managing partner.
+    withheld: list[str] = []

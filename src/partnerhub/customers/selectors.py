@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Case, CharField, Count, Max, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,7 +21,6 @@ from django.utils.translation import ngettext
 from partnerhub.accounts.policy import customer_scope
 from partnerhub.core.choices import Product
 from partnerhub.core.collation import name_order
-from partnerhub.core.models import AuditEvent
 from partnerhub.customers.filtersets import SORTS, CustomerFilter
 from partnerhub.customers.models import Customer, CustomerAdminLogin, CustomerManager
 from partnerhub.customers.statuses import (
@@ -210,7 +210,11 @@ def _in_force(row: dict[str, Any], day: dt.date) -> bool:
 def _limit(reasons: list[str], n: int = 3) -> list[str]:
     if len(reasons) <= n:
         return reasons
-    return [*reasons[:n], _("and %(n)d more") % {"n": len(reasons) - n}]
+    more = len(reasons) - n
+    return [
+        *reasons[:n],
+        ngettext("and %(n)s more", "and %(n)s more", more) % {"n": intcomma(more)},
+    ]
 
 
 def _reasons(
@@ -233,12 +237,16 @@ def _reasons(
         ]
     elif code == Status.LICENSE_OVERAGE:
         out = [
-            _("%(item)s %(product)s: %(assigned)d assigned of %(licenses)d licenses")
+            ngettext(
+                "%(item)s %(product)s: %(assigned)s assigned of %(licenses)s license",
+                "%(item)s %(product)s: %(assigned)s assigned of %(licenses)s licenses",
+                r["licenses"],
+            )
             % {
                 "item": r["item__ext_id"],
                 "product": r["product"],
-                "assigned": r["assigned_now"],
-                "licenses": r["licenses"],
+                "assigned": intcomma(r["assigned_now"]),
+                "licenses": intcomma(r["licenses"]),
             }
             for r in lines
             if r["assigned_now"] > r["licenses"]
@@ -263,9 +271,14 @@ def _reasons(
             out = [_("Its administrators have never signed in")]
         else:
             last = last_login.astimezone(dt.UTC).date()
+            ago = (day - last).days
             out = [
-                _("Last administrator sign-in %(date)s (%(n)d days ago)")
-                % {"date": last.isoformat(), "n": (day - last).days}
+                ngettext(
+                    "Last administrator sign-in %(date)s (%(n)s day ago)",
+                    "Last administrator sign-in %(date)s (%(n)s days ago)",
+                    ago,
+                )
+                % {"date": last.isoformat(), "n": intcomma(ago)}
             ]
     elif code == Status.TRIAL:
         out = [
@@ -414,11 +427,4 @@ def customer_partner_admins(*, customer: Customer) -> QuerySet[CustomerManager]:
         CustomerManager.objects.filter(customer=customer)
         .select_related("user")
         .order_by("user__name", "user__email")
-    )
-
-
-def customer_activity(*, customer: Customer) -> QuerySet[AuditEvent]:
-    """The customer's audit trail, newest first."""
-    return (
-        AuditEvent.objects.filter(customer=customer).select_related("actor").order_by("-at", "-id")
     )

@@ -8,10 +8,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from partnerhub.accounts.models import User
 from partnerhub.accounts.policy import is_partner_admin
 from partnerhub.core.audit import audit_record
+from partnerhub.core.validation import validate_name_characters
 from partnerhub.customers.filtersets import SORTS, CustomerFilter
 from partnerhub.customers.models import Customer, CustomerExport, CustomerManager, SavedFilter
 
@@ -104,11 +106,18 @@ def saved_filter_create(*, actor: Any, name: str, query: str) -> SavedFilter:
         raise ValidationError(
             {
                 "name": [
-                    _("A filter name has at most %(max)d characters.")
+                    ngettext(
+                        "A filter name has at most %(max)d character.",
+                        "A filter name has at most %(max)d characters.",
+                        SAVED_FILTER_NAME_MAX,
+                    )
                     % {"max": SAVED_FILTER_NAME_MAX}
                 ]
             }
         )
+    validate_name_characters(name, field="name", label=_("A filter name"))
+    if "\x00" in (query or ""):
+        raise ValidationError({"q": [_("The query must not contain NUL (\\u0000) characters.")]})
     flt = CustomerFilter.parse(query or "")
     if flt.errors:
         raise ValidationError({"q": flt.errors})

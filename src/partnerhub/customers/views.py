@@ -7,18 +7,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from partnerhub.accounts.models import User
-from partnerhub.accounts.policy import Action, can, get_customer
+from partnerhub.accounts.policy import Action, can, customer_actions, get_customer
 from partnerhub.core import clock
-from partnerhub.core.audit_selectors import customer_audit, describe
+from partnerhub.core.audit_selectors import audit_entries, customer_audit
 from partnerhub.core.exports import export_response
 from partnerhub.core.views import Column, is_htmx, paginate, partner_view
 from partnerhub.customers.export import EXPORT_COLUMNS, EXPORT_INLINE_MAX
@@ -60,10 +61,10 @@ from partnerhub.tags.selectors import tag_names
 COLUMNS: list[Column] = [
     Column("name", gettext_lazy("Name")),
     Column("status", gettext_lazy("Status")),
-    Column("products", gettext_lazy("Products"), sortable=False),
-    Column("tags", gettext_lazy("Tags"), sortable=False),
-    Column("managed_by", gettext_lazy("Managed by"), sortable=False),
-    Column("created", gettext_lazy("Date added")),
+    Column("products", gettext_lazy("Products"), sortable=False, wide_only=True),
+    Column("tags", gettext_lazy("Tags"), sortable=False, wide_only=True),
+    Column("managed_by", gettext_lazy("Managed by"), sortable=False, wide_only=True),
+    Column("created", gettext_lazy("Date added"), wide_only=True),
 ]
 TABS: list[tuple[str, Any]] = [
     ("overview", gettext_lazy("Overview")),
@@ -72,6 +73,9 @@ TABS: list[tuple[str, Any]] = [
     ("admins", gettext_lazy("Partner administrators")),
     ("activity", gettext_lazy("Activity")),
 ]
+# Tabs shown only to whom the policy allows an action on the customer: the Partner administrators
+# tab lists the managing partner's staff, which an external administrator does not see.
+TAB_ACTIONS: dict[str, Action] = {"admins": Action.VIEW_COMMERCIAL}
 
 
 def _day(request: HttpRequest) -> dt.date:
@@ -108,7 +112,7 @@ def _request_filter(request: HttpRequest) -> tuple[CustomerFilter, bool]:
     if from_panel:
         errors = flt.errors
         flt = merge_panel(flt, request.GET)
-        flt.errors = errors + flt.errors
+        flt.errors = list(dict.fromkeys(errors + flt.errors))  # the term limit may be in both
     return flt, from_panel
 
 
@@ -212,6 +216,7 @@ def _headers(query: str, sort: str, as_of: str) -> list[dict[str, Any]]:
                 "key": col.key,
                 "label": col.label,
                 "sortable": col.sortable,
+                "wide_only": col.wide_only,
                 "state": state,
                 "url": _list_url(query, next_sort, as_of=as_of) if col.sortable else "",
             }
@@ -237,12 +242,14 @@ def _export(
         customer_export_request(actor=user, query=query, sort=sort, as_of=day, fmt=fmt)
         messages.info(
             request,
-            _(
-                "Your export of %(n)d customers is being prepared. "
-                "It will be listed above the table "
-                "with a download link when it is ready."
+            ngettext(
+                "Your export of %(n)s customer is being prepared. It will be listed above the "
+                "table with a download link when it is ready.",
+                "Your export of %(n)s customers is being prepared. It will be listed above the "
+                "table with a download link when it is ready.",
+                total,
             )
-            % {"n": total},
+            % {"n": intcomma(total)},
         )
         return redirect(_list_url(query, sort))
     rows = customer_rows(qs.iterator(chunk_size=2000), user=user, day=day)
@@ -312,23 +319,30 @@ def customer_detail(request: HttpRequest, ext_id: str) -> HttpResponse:
     """A customer's details: overview, subscriptions, trials, partner administrators, activity."""
     user: Any = request.user
     customer = get_customer(user, ext_id)
+    allowed = customer_actions(user, customer)
+    tabs = [
+        (key, label)
+        for key, label in TABS
+        if TAB_ACTIONS.get(key, Action.VIEW_CUSTOMERS) in allowed
+    ]
     day = _day(request)
     tab = request.GET.get("tab", "overview")
-    if tab not in dict(TABS):
+    if tab not in dict(tabs):
         tab = "overview"
     with short_queries():
         customer = customer_with_statuses(customer=customer, user=user, day=day)
     attach_links([customer])
-    own = customer.partner_id == user.partner_id
     context: dict[str, Any] = {
         "customer": customer,
         "tab": tab,
-        "tabs": TABS,
+        "tabs": tabs,
         "day": day,
-        "can_tag": can(user, Action.TAG),
-        "can_launch": can(user, Action.LAUNCH_ORG),
-        "can_manage_trials": can(user, Action.MANAGE_TRIALS),
-        "can_manage_admins": can(user, Action.MANAGE_CUSTOMER_ADMINS) and own,
+        "can_tag": Action.TAG in allowed,
+        "can_launch": Action.LAUNCH_ORG in allowed,
+        "can_manage_trials": Action.MANAGE_TRIALS in allowed,
+        "can_manage_admins": Action.MANAGE_CUSTOMER_ADMINS in allowed,
+        # Invoices and orders are the managing partner's business with the customer.
+        "can_view_commercial": Action.VIEW_COMMERCIAL in allowed,
     }
     if context["can_tag"] and not is_htmx(request):
         context["partner_tags"] = tag_names(user=user)
@@ -356,18 +370,24 @@ def customer_detail(request: HttpRequest, ext_id: str) -> HttpResponse:
     elif tab == "activity":
         page = paginate(request, customer_audit(user=user, customer=customer), per_page=25)
         context["events_page"] = page
-        context["events"] = describe(page.object_list)
+        context["events"] = audit_entries(viewer=user, events=page.object_list)
     template = "customers/detail.html"
     if is_htmx(request):
         template = "customers/_detail_tab.html"
     return render(request, template, context)
 
 
+def _named(person: User) -> str:
+    """A person as the Partner administrators tab's messages name them, adding and removing
+    alike: "Anna Nowak (anna@northwind.example)", or the e-mail alone when they have no name."""
+    return f"{person.name} ({person.email})" if person.name else person.email
+
+
 @require_POST
 @partner_view(Action.MANAGE_CUSTOMER_ADMINS)
 def admin_add(request: HttpRequest, ext_id: str) -> HttpResponse:
     """Assign a partner person to manage the customer (full and sales-full admins)."""
-    customer = get_customer(request.user, ext_id)
+    customer = get_customer(request.user, ext_id, Action.MANAGE_CUSTOMER_ADMINS)
     try:
         person, created = customer_admin_add(
             actor=request.user, customer=customer, email=request.POST.get("email", "")
@@ -379,11 +399,12 @@ def admin_add(request: HttpRequest, ext_id: str) -> HttpResponse:
             messages.success(
                 request,
                 _("%(person)s now manages %(customer)s.")
-                % {"person": person, "customer": customer.name},
+                % {"person": _named(person), "customer": customer.name},
             )
         else:
             messages.info(
-                request, _("%(person)s already manages this customer.") % {"person": person}
+                request,
+                _("%(person)s already manages this customer.") % {"person": _named(person)},
             )
     return redirect(reverse("customers:detail", args=[customer.ext_id]) + "?tab=admins")
 
@@ -392,13 +413,20 @@ def admin_add(request: HttpRequest, ext_id: str) -> HttpResponse:
 @partner_view(Action.MANAGE_CUSTOMER_ADMINS)
 def admin_remove(request: HttpRequest, ext_id: str) -> HttpResponse:
     """Remove a partner person from the customer's administrators."""
-    customer = get_customer(request.user, ext_id)
-    email = request.POST.get("email", "")
-    if not customer_admin_remove(actor=request.user, customer=customer, email=email):
+    customer = get_customer(request.user, ext_id, Action.MANAGE_CUSTOMER_ADMINS)
+    email = request.POST.get("email", "").strip()
+    assigned = (
+        customer_partner_admins(customer=customer).filter(user__email__iexact=email).first()
+        if email
+        else None
+    )
+    if assigned is None or not customer_admin_remove(
+        actor=request.user, customer=customer, email=email
+    ):
         raise Http404(_("That person does not manage this customer."))
     messages.success(
         request,
-        _("%(email)s no longer manages %(customer)s.")
-        % {"email": email, "customer": customer.name},
+        _("%(person)s no longer manages %(customer)s.")
+        % {"person": _named(assigned.user), "customer": customer.name},
     )
     return redirect(reverse("customers:detail", args=[customer.ext_id]) + "?tab=admins")

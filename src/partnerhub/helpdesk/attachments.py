@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 MAX_FILES = 5
 SNIFF_BYTES = 64 * 1024
@@ -93,6 +94,21 @@ def _content_matches(extension: str, upload: Any, head: bytes) -> bool:
     return True  # zip
 
 
+def too_large_reason(name: str, size: int) -> str:
+    """Why a file of `size` bytes is refused (past HELPDESK_MAX_ATTACHMENT_BYTES)."""
+    limit = settings.HELPDESK_MAX_ATTACHMENT_BYTES
+    return _(
+        "“%(name)s” is too large: %(size)s bytes (%(size_mb)s); "
+        "each file may be at most %(limit)s bytes (%(limit_mb)s)."
+    ) % {
+        "name": name,
+        "size": f"{size:,}",
+        "size_mb": megabytes(size),
+        "limit": f"{limit:,}",
+        "limit_mb": megabytes(limit),
+    }
+
+
 def attachment_check(upload: Any) -> tuple[CheckedFile | None, str | None]:
     """Check one upload; answers the checked file, or the reason it is refused (naming it)."""
     name = PurePath(str(upload.name or "")).name[:255] or "attachment"
@@ -105,16 +121,7 @@ def attachment_check(upload: Any) -> tuple[CheckedFile | None, str | None]:
             "allowed": ALLOWED_LABEL,
         }
     if size > limit:
-        return None, _(
-            "“%(name)s” is too large: %(size)s bytes (%(size_mb)s); "
-            "each file may be at most %(limit)s bytes (%(limit_mb)s)."
-        ) % {
-            "name": name,
-            "size": f"{size:,}",
-            "size_mb": megabytes(size),
-            "limit": f"{limit:,}",
-            "limit_mb": megabytes(limit),
-        }
+        return None, too_large_reason(name, size)
     if size == 0:
         return None, _("“%(name)s” is empty.") % {"name": name}
     if not _content_matches(extension, upload, _head(upload)):
@@ -129,7 +136,14 @@ def attachments_check(uploads: list[Any]) -> tuple[list[CheckedFile], list[str]]
     """Check every upload; all reasons are answered together so a person fixes them at once."""
     errors: list[str] = []
     if len(uploads) > MAX_FILES:
-        errors.append(_("Attach at most %(n)d files at a time.") % {"n": MAX_FILES})
+        errors.append(
+            ngettext(
+                "Attach at most %(n)d file at a time.",
+                "Attach at most %(n)d files at a time.",
+                MAX_FILES,
+            )
+            % {"n": MAX_FILES}
+        )
     checked: list[CheckedFile] = []
     for upload in uploads:
         ok, reason = attachment_check(upload)

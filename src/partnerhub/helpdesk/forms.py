@@ -6,7 +6,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from partnerhub.core.forms import StyledForm
 from partnerhub.helpdesk.attachments import ALLOWED_LABEL, MAX_FILES, attachments_check
@@ -32,13 +34,22 @@ class MultipleFileField(forms.FileField):
         return [f for f in files if f]
 
 
+# Translated when the form is shown (in the reader's language), not when this module loads.
+_files_help = lazy(
+    lambda: (
+        ngettext(
+            "Up to %(n)d file of at most 10 MB: %(types)s.",
+            "Up to %(n)d files of at most 10 MB each: %(types)s.",
+            MAX_FILES,
+        )
+        % {"n": MAX_FILES, "types": ALLOWED_LABEL}
+    ),
+    str,
+)
+
+
 def _attachments_field() -> MultipleFileField:
-    return MultipleFileField(
-        label=_("Attachments"),
-        required=False,
-        help_text=_("Up to %(n)d files of at most 10 MB each: %(types)s.")
-        % {"n": MAX_FILES, "types": ALLOWED_LABEL},
-    )
+    return MultipleFileField(label=_("Attachments"), required=False, help_text=_files_help())
 
 
 class _AttachmentsMixin:

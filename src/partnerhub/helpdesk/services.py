@@ -1,4 +1,8 @@
-"""Writes of the Partner Helpdesk: open, comment, set status, assign — atomic, audited, mailed."""
+"""Writes of the Partner Helpdesk: open, comment, set status, assign — atomic, audited, mailed.
+
+Files are checked one by one (helpdesk.attachments) and, together, against the partner's quota
+of stored attachments (HELPDESK_PARTNER_QUOTA_BYTES) before any is stored.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +16,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Sum
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from partnerhub.accounts.models import User
+from partnerhub.accounts.models import Partner, User
 from partnerhub.accounts.policy import Action, can, get_customer, is_helpdesk_team
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
-from partnerhub.helpdesk.attachments import CheckedFile, attachments_check
+from partnerhub.helpdesk.attachments import CheckedFile, attachments_check, megabytes
 from partnerhub.helpdesk.models import (
     Area,
     Attachment,
@@ -55,7 +61,12 @@ def _text(errors: dict[str, list[str]], field: str, value: Any, *, limit: int) -
         errors.setdefault(field, []).append(_("This field is required."))
     elif len(text) > limit:
         errors.setdefault(field, []).append(
-            _("At most %(limit)d characters (it has %(n)d).") % {"limit": limit, "n": len(text)}
+            ngettext(
+                "At most %(limit)d character (it has %(n)d).",
+                "At most %(limit)d characters (it has %(n)d).",
+                limit,
+            )
+            % {"limit": limit, "n": len(text)}
         )
     return text
 
@@ -92,6 +103,40 @@ def _check_files(errors: dict[str, list[str]], files: list[Any] | None) -> list[
     if file_errors:
         errors["attachments"] = file_errors
     return checked
+
+
+def _check_quota(partner_id: int, files: list[CheckedFile], user: User) -> None:
+    """Refuse files that would take the partner's stored attachments (all its cases) past
+    HELPDESK_PARTNER_QUOTA_BYTES; the helpdesk team's own files are not refused. Call inside the
+    transaction that stores them: the partner's row is locked, so concurrent uploads count one
+    after the other."""
+    adding = sum(f.size for f in files)
+    if not adding or is_helpdesk_team(user):
+        return
+    Partner.objects.select_for_update().filter(pk=partner_id).first()
+    used = (
+        Attachment.objects.filter(case__partner_id=partner_id).aggregate(total=Sum("size"))["total"]
+        or 0
+    )
+    quota = settings.HELPDESK_PARTNER_QUOTA_BYTES
+    if used + adding > quota:
+        raise ValidationError(
+            {
+                "attachments": [
+                    _(
+                        "Your organization's helpdesk files already take %(used)s of the "
+                        "%(quota)s it may store; these files (%(size)s) would pass that. Nothing "
+                        "was saved: attach fewer or smaller files, or ask the Partner Helpdesk "
+                        "team about older ones."
+                    )
+                    % {
+                        "used": megabytes(used),
+                        "quota": megabytes(quota),
+                        "size": megabytes(adding),
+                    }
+                ]
+            }
+        )
 
 
 @contextmanager
@@ -174,6 +219,7 @@ def case_open(
     if errors:
         raise ValidationError(errors)
     with _files_removed_on_failure() as stored, transaction.atomic():
+        _check_quota(partner.pk, checked, user)
         now = clock.now()
         case = Case.objects.create(
             partner=partner,
@@ -225,6 +271,7 @@ def case_comment(*, user: User, case: Case, body: str, files: list[Any] | None =
     if errors:
         raise ValidationError(errors)
     with _files_removed_on_failure() as stored, transaction.atomic():
+        _check_quota(case.partner_id, checked, user)
         now = clock.now()
         comment = Comment.objects.create(
             case=case,

@@ -40,6 +40,7 @@ from partnerhub.helpdesk.selectors import (
     case_thread,
 )
 from partnerhub.helpdesk.services import case_assign, case_comment, case_open, case_set_status
+from partnerhub.helpdesk.uploads import limit_uploads, refused_uploads
 
 F = TypeVar("F", bound=Callable[..., HttpResponseBase])
 
@@ -170,6 +171,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+@limit_uploads
 @partner_view(Action.HELPDESK)
 def new(request: HttpRequest) -> HttpResponse:
     """The case form the helpdesk icon opens."""
@@ -178,6 +180,8 @@ def new(request: HttpRequest) -> HttpResponse:
         request.FILES or None,
         initial={"customer": request.GET.get("customer", "")},
     )
+    if request.method == "POST" and (refused := refused_uploads(request)):
+        form.add_error("attachments", refused)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -245,12 +249,15 @@ def case_detail(request: HttpRequest, ref: str) -> HttpResponse:
     return _case_page(request, case_get(request.user, ref))
 
 
+@limit_uploads
 @require_POST
 @case_reader_view
 def comment(request: HttpRequest, ref: str) -> HttpResponse:
     """Add a comment (with files) to a case."""
     case = case_get(request.user, ref)
     form = CommentForm(request.POST, request.FILES)
+    if refused := refused_uploads(request):
+        form.add_error("attachments", refused)
     if form.is_valid():
         try:
             case_comment(

@@ -85,6 +85,37 @@ def _owned_elsewhere(table: str, pid: int, via: str = "customer") -> str:
     )
 
 
+def _external_admin_email(pid: int | None) -> Check:
+    """The person named by an `external_admin` line; through the API only the caller partner's
+    own people, with one message for "another partner's" and "nobody's" (e-mails of other
+    partners' staff must not be confirmable)."""
+    if pid is None:
+        return Check(
+            "external_admin",
+            "email",
+            "s.email",
+            _known(
+                "partner_user",
+                "SELECT 1 FROM {person} u WHERE u.email = s.email AND u.partner_id IS NOT NULL",
+                "SELECT 1 FROM {s_partner_user} x WHERE x.email = s.email AND x.ln < s.ln",
+                "s.email",
+            ),
+            _(
+                "no partner person with the e-mail %(value)r "
+                "(it must exist already or come on an earlier line)"
+            ),
+        )
+    # partner_user lines never come through the API: only people who exist already count.
+    return Check(
+        "external_admin",
+        "email",
+        "s.email",
+        "NOT EXISTS (SELECT 1 FROM {person} u WHERE u.email = s.email "
+        f"AND u.partner_id = {int(pid)})",
+        _("no person of your partner has the e-mail %(value)r"),
+    )
+
+
 def all_checks(pid: int | None) -> list[Check]:
     """Every reference and identity rule of dataset.md that SQL decides."""
     no_customer = _("no customer %(value)r (it must exist already or come on an earlier line)")
@@ -105,6 +136,13 @@ def all_checks(pid: int | None) -> list[Check]:
         else f" AND u.customer_id IN (SELECT id FROM {{customer}} WHERE partner_id = {int(pid)})"
     )
     no_sub = _("no subscription %(value)r (it must exist already or come on an earlier line)")
+    # Through the API, only the caller's own items are named by kind; another partner's id gets
+    # the `elsewhere` answer below, which confirms nothing about it (issue 13).
+    own_item = (
+        ""
+        if pid is None
+        else f" AND i.customer_id IN (SELECT id FROM {{customer}} WHERE partner_id = {int(pid)})"
+    )
     checks = [
         Check(
             "customer",
@@ -148,21 +186,7 @@ def all_checks(pid: int | None) -> list[Check]:
             ),
         ),
         Check("external_admin", "customer", "s.customer", _customer(pid), no_customer),
-        Check(
-            "external_admin",
-            "email",
-            "s.email",
-            _known(
-                "partner_user",
-                "SELECT 1 FROM {person} u WHERE u.email = s.email AND u.partner_id IS NOT NULL",
-                "SELECT 1 FROM {s_partner_user} x WHERE x.email = s.email AND x.ln < s.ln",
-                "s.email",
-            ),
-            _(
-                "no partner person with the e-mail %(value)r "
-                "(it must exist already or come on an earlier line)"
-            ),
-        ),
+        _external_admin_email(pid),
         Check("admin_login", "customer", "s.customer", _customer(pid), no_customer),
         Check("item", "customer", "s.customer", _customer(pid), no_customer),
         Check(
@@ -170,8 +194,8 @@ def all_checks(pid: int | None) -> list[Check]:
             "id",
             "s.ext_id",
             "s.is_trial AND (EXISTS (SELECT 1 FROM {item} i WHERE i.ext_id = s.ext_id "
-            "AND NOT i.is_trial) OR EXISTS (SELECT 1 FROM {s_item} x WHERE x.ext_id = s.ext_id "
-            "AND NOT x.is_trial AND x.ln < s.ln))",
+            f"AND NOT i.is_trial{own_item}) OR EXISTS (SELECT 1 FROM {{s_item}} x "
+            "WHERE x.ext_id = s.ext_id AND NOT x.is_trial AND x.ln < s.ln))",
             _("%(value)r is already the id of a subscription"),
         ),
         Check(
@@ -179,8 +203,8 @@ def all_checks(pid: int | None) -> list[Check]:
             "id",
             "s.ext_id",
             "NOT s.is_trial AND (EXISTS (SELECT 1 FROM {item} i WHERE i.ext_id = s.ext_id "
-            "AND i.is_trial) OR EXISTS (SELECT 1 FROM {s_item} x WHERE x.ext_id = s.ext_id "
-            "AND x.is_trial AND x.ln < s.ln))",
+            f"AND i.is_trial{own_item}) OR EXISTS (SELECT 1 FROM {{s_item}} x "
+            "WHERE x.ext_id = s.ext_id AND x.is_trial AND x.ln < s.ln))",
             _("%(value)r is already the id of a trial"),
         ),
         Check(
@@ -237,7 +261,9 @@ def all_checks(pid: int | None) -> list[Check]:
         ),
     ]
     if pid is not None:
-        elsewhere = _("the id %(value)r is already used outside your customers")
+        # The same words whatever holds the id elsewhere: nothing of another partner is
+        # confirmed (issue 13), only that this id cannot be loaded by this partner.
+        elsewhere = _("the id %(value)r cannot be used")
         checks += [
             Check(
                 "customer",

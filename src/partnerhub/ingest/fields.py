@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from partnerhub.activity.models import FEATURE_BITS, CallType, Direction, Endpoint, QueueOutcome
 from partnerhub.core.choices import Product, Role
@@ -82,7 +83,14 @@ def ident(value: Any) -> str:
     if type(value) is not str:
         raise _expected(_("a string id"), value)
     if not 0 < len(value) <= MAX_ID or not value.strip():
-        raise Bad(_("an id must be 1 to %(n)d characters") % {"n": MAX_ID})
+        raise Bad(
+            ngettext(
+                "an id must be 1 to %(n)d character",
+                "an id must be 1 to %(n)d characters",
+                MAX_ID,
+            )
+            % {"n": MAX_ID}
+        )
     return value
 
 
@@ -93,7 +101,10 @@ def text(max_len: int, *, blank: bool = False) -> Checker:
         if type(value) is not str:
             raise _expected(_("a string"), value)
         if len(value) > max_len:
-            raise Bad(_("at most %(n)d characters") % {"n": max_len})
+            raise Bad(
+                ngettext("at most %(n)d character", "at most %(n)d characters", max_len)
+                % {"n": max_len}
+            )
         if not blank and not value.strip():
             raise Bad(_("must not be blank"))
         return value
@@ -277,10 +288,25 @@ def tag_list(value: Any) -> list[str]:
             raise Bad(_expected(_("a tag name"), item).msg, f"[{i}]")
         name = item.strip()
         if not 0 < len(name) <= MAX_TAG_LENGTH:
-            raise Bad(_("a tag name has 1 to %(n)d characters") % {"n": MAX_TAG_LENGTH}, f"[{i}]")
+            raise Bad(
+                ngettext(
+                    "a tag name has 1 to %(n)d character",
+                    "a tag name has 1 to %(n)d characters",
+                    MAX_TAG_LENGTH,
+                )
+                % {"n": MAX_TAG_LENGTH},
+                f"[{i}]",
+            )
         out.setdefault(name.lower(), name)
     if len(out) > MAX_TAGS_PER_CUSTOMER:
-        raise Bad(_("a customer carries at most %(n)d tags") % {"n": MAX_TAGS_PER_CUSTOMER})
+        raise Bad(
+            ngettext(
+                "a customer carries at most %(n)d tag",
+                "a customer carries at most %(n)d tags",
+                MAX_TAGS_PER_CUSTOMER,
+            )
+            % {"n": MAX_TAGS_PER_CUSTOMER}
+        )
     return list(out.values())
 
 

@@ -5,16 +5,22 @@ loading thread merges the chunk into the real tables (`merge.py`) and empties th
 so neither this process nor the staging tables grow with the file. The first bad line stops the
 writing: from then on lines are only staged, and at the end `checks.py` names every bad reference
 next to the lines the reader refused; the load raises `LoadError` and the transaction rolls back.
+
+For partners' loads (the API) every line is read and checked first, into a spool, with no
+transaction open; the transaction then only stages and merges ready rows (`Loader.run`), so
+SQLite's one write lock is never held while their lines are parsed.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import queue
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +30,12 @@ from django.utils.translation import gettext as _
 
 from partnerhub.ingest import usage
 from partnerhub.ingest.checks import any_bad, run_checks
-from partnerhub.ingest.errors import MAX_REPORTED_ERRORS, LineError, LoadError
+from partnerhub.ingest.errors import MAX_REPORTED_ERRORS, LineError, LoadError, TooSlow
 from partnerhub.ingest.kinds import Chunk, Context
 from partnerhub.ingest.merge import CHECKED_FIRST, MERGE_ORDER, Merger, names
 from partnerhub.ingest.progress import Progress
 from partnerhub.ingest.reader import Batch, Reader, Source, Summary
+from partnerhub.ingest.spool import Spool
 from partnerhub.ingest.stage import STAGE_CHILDREN, BulkMode, backend_for
 
 CHUNK_LINES = 100_000
@@ -96,12 +103,29 @@ class Loader:
         progress: Progress | None = None,
         batch_lines: int | None = None,
         chunk_lines: int = CHUNK_LINES,
+        read_first: bool | None = None,
+        deadline: float | None = None,
+        on_lines: Callable[[int], None] | None = None,
+        max_errors: int | None = None,
+        on_written: Callable[[LoadResult], None] | None = None,
     ) -> None:
         self.sources = sources
         self.partner = partner
         self.pid: int | None = partner.pk if partner is not None else None
         self.progress = progress
         self.backend = backend_for(connection)
+        # Read and check every line before the transaction opens (see `run`) for partners'
+        # loads: their input is untrusted, and on SQLite the one write lock would otherwise be
+        # held while it is parsed, however slow that is. The operator's loads keep reading while
+        # the database writes: on the 500-customer demo file (SQLite) reading first took 25.5 s
+        # against 14.6 s, for a write phase of 11.5 s (writing, not parsing, holds the lock there).
+        if read_first is None:
+            read_first = partner is not None
+        self.read_first = read_first
+        self.deadline = deadline  # time.monotonic() by which reading must be done (TooSlow)
+        self.on_lines = on_lines  # told the lines read so far, from the loading thread
+        self.max_errors = max_errors
+        self.on_written = on_written
         self.batch_lines = batch_lines or self.backend.batch_lines
         self.chunk_lines = max(chunk_lines, 1)
         self.bulk = BulkMode()
@@ -121,6 +145,14 @@ class Loader:
     # --- the run --------------------------------------------------------------------------
 
     def run(self) -> LoadResult:
+        """Load everything or raise `LoadError` (nothing written).
+
+        Read first: every line is parsed and checked into a spool with no transaction open, and
+        only then is the transaction opened to stage and merge the ready rows, so the write phase
+        is as short as the database allows. A load whose lines already showed errors only stages
+        them to name bad references too, outside any write transaction on SQLite.
+        Otherwise the reader thread parses while the loading thread writes (both cores busy).
+        """
         started = time.monotonic()
         ctx = Context(
             scope_partner=self.partner.ext_id if self.partner is not None else None,
@@ -128,50 +160,119 @@ class Loader:
             day=self.backend.day,
         )
         encode = self.backend.encoder()
-        # Encoded batches are compact: room for about a chunk, so that the reader reads the next
-        # chunk while this one is merged. Batches of Python tuples weigh several times more.
-        room = self.chunk_lines // max(self.batch_lines, 1) + 1 if encode else 2
-        handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(2, room))
-        reader = Reader(
+        if not self.read_first:
+            # Encoded batches are compact: room for about a chunk, so that the reader reads the
+            # next chunk while this one is merged. Batches of Python tuples weigh several times
+            # more.
+            room = self.chunk_lines // max(self.batch_lines, 1) + 1 if encode else 2
+            handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(2, room))
+            reader = self.reader(ctx, handoff, encode)
+            return self.write(started, handoff.get, reader=reader)
+        spool = Spool()
+        try:
+            clock = time.monotonic()
+            bad_lines = self.read_all(ctx, encode, spool)
+            self.phases["read and check"] += time.monotonic() - clock
+            return self.write(started, spool.replay().__next__, stage_only=bad_lines)
+        finally:
+            spool.close()
+
+    def reader(self, ctx: Context, out: queue.Queue[tuple[str, Any]], encode: Any) -> Reader:
+        return Reader(
             self.sources,
             ctx,
-            handoff,
+            out,
             batch_lines=self.batch_lines,
             chunk_lines=self.chunk_lines,
             progress=self.progress,
             encode=encode,
+            max_errors=self.max_errors,
         )
-        with transaction.atomic(), connection.cursor() as cursor:
+
+    def read_all(self, ctx: Context, encode: Any, spool: Spool) -> bool:
+        """Read and check every line into `spool` (no database work); whether some were bad.
+
+        Raises `TooSlow` past the deadline, and whatever the reader raised (`SourceError`,
+        `TooLarge`).
+        """
+        handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
+        reader = self.reader(ctx, handoff, encode)
+        reader.start()
+        bad = False
+        try:
+            while True:
+                try:
+                    tag, item = handoff.get(timeout=0.1)
+                except queue.Empty:
+                    tag, item = "", None
+                if self.deadline is not None and time.monotonic() > self.deadline:
+                    raise TooSlow
+                if not tag:
+                    continue
+                if tag == "error":
+                    raise item
+                spool.add((tag, item))
+                if tag == "done":
+                    return bad
+                bad = bad or bool(item.error_count)
+                if self.on_lines is not None:
+                    self.on_lines(item.last_seq)
+        finally:
+            reader.stop.set()
+            reader.join()
+
+    def write(
+        self,
+        started: float,
+        next_item: Callable[[], tuple[str, Any]],
+        *,
+        reader: Reader | None = None,
+        stage_only: bool = False,
+    ) -> LoadResult:
+        """Stage and merge the batches `next_item` hands over, in one transaction."""
+        # Staging only writes temporary tables, which SQLite keeps apart from the database
+        # file: without a transaction no other writer waits for this one.
+        temp_only = stage_only and self.backend.vendor == "sqlite"
+        atomic: Any = contextlib.nullcontext() if temp_only else transaction.atomic()
+        with atomic, connection.cursor() as cursor:
             self.backend.create(cursor)
             if self.backend.vendor == "postgresql":
                 cursor.execute("SET LOCAL work_mem = '64MB'")
             self.measure_tables(cursor)
             self.merger = Merger(self.backend, cursor, self.pid)
-            reader.start()
+            self.stopped = stage_only
+            if reader is not None:
+                reader.start()
             try:
-                summary = self.consume(cursor, handoff)
+                summary = self.consume(cursor, next_item)
+                if self.stopped:
+                    self.raise_errors(cursor, summary)
             finally:
-                reader.stop.set()
-                reader.join()
-            if self.stopped:
-                self.raise_errors(cursor, summary)
+                if reader is not None:
+                    reader.stop.set()
+                    reader.join()
+                if temp_only:  # no transaction to roll them back
+                    self.backend.drop(cursor)
             clock = time.monotonic()
             self.finish(cursor)
             self.phases["finish"] += time.monotonic() - clock
             self.backend.drop(cursor)
-        return LoadResult(
-            lines=summary.lines,
-            counts=dict(sorted(summary.counts.items())),
-            seconds=time.monotonic() - started,
-            bulk_tables=list(self.bulk_done),
-            phases={k: round(v, 2) for k, v in self.phases.items()},
-        )
+            result = LoadResult(
+                lines=summary.lines,
+                counts=dict(sorted(summary.counts.items())),
+                seconds=time.monotonic() - started,
+                bulk_tables=list(self.bulk_done),
+                phases={k: round(v, 2) for k, v in self.phases.items()},
+            )
+            if self.on_written is not None:  # in the load's transaction (the audit row …)
+                self.on_written(result)
+        return result
 
-    def consume(self, cursor: CursorWrapper, handoff: queue.Queue[tuple[str, Any]]) -> Summary:
+    def consume(self, cursor: CursorWrapper, next_item: Callable[[], tuple[str, Any]]) -> Summary:
         """Stage every batch; merge every finished chunk until something is wrong."""
         while True:
             clock = time.monotonic()
-            tag, item = handoff.get()
+            tag, item = next_item()
             self.phases["wait for lines"] += time.monotonic() - clock
             if tag == "error":
                 raise item
@@ -330,7 +431,7 @@ class Loader:
             errors.append(LineError(last, None, msg))
             total = 1
         errors.sort(key=lambda e: (e.seq, e.field or ""))
-        raise LoadError(errors[:MAX_REPORTED_ERRORS], total)
+        raise LoadError(errors[:MAX_REPORTED_ERRORS], total, stopped_at=summary.stopped_at)
 
     @staticmethod
     def line_error(summary: Summary, seq: int, field_name: str, msg: str) -> LineError:

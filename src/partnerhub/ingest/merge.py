@@ -164,11 +164,13 @@ class Merger:
                 f"ON CONFLICT (email) DO UPDATE SET {_set('name', 'partner_id', 'role')}"
             )
         if table == "external_admin":
+            # Through the API, only the caller partner's own people (checks.py names the rest).
+            own_person = "IS NOT NULL" if pid is None else f"= {int(pid)}"
             return (
                 "INSERT INTO {external} (customer_id, user_id) "
                 "SELECT DISTINCT c.id, u.id FROM {s_external_admin} s "
                 f"JOIN {{customer}} c ON c.ext_id = s.customer{c_own} "
-                "JOIN {person} u ON u.email = s.email WHERE u.partner_id IS NOT NULL "
+                f"JOIN {{person}} u ON u.email = s.email WHERE u.partner_id {own_person} "
                 "ON CONFLICT (customer_id, user_id) DO NOTHING"
             )
         if table == "admin_login":

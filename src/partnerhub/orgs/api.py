@@ -67,7 +67,7 @@ def org_users(
     """The customer's users (search `q` by name or e-mail) with their licenses today."""
     user = request.auth  # type: ignore[attr-defined]
     require(user, Action.LAUNCH_ORG)
-    customer = get_customer(user, customer_id)
+    customer = get_customer(user, customer_id, Action.LAUNCH_ORG)
     result = page_slice(customer_users(customer, clock.as_of(request), q=q), page, page_size)
     return {"count": result["count"], "items": [_user_out(u) for u in result["items"]]}
 
@@ -79,7 +79,7 @@ def org_users_add(
     """Add a user to the customer's organization."""
     user = request.auth  # type: ignore[attr-defined]
     require(user, Action.MANAGE_CUSTOMER_ORG)
-    customer = get_customer(user, customer_id)
+    customer = get_customer(user, customer_id, Action.MANAGE_CUSTOMER_ORG)
     added = customer_user_add(actor=user, customer=customer, email=payload.email, name=payload.name)
     return 201, _user_out(added)
 
@@ -89,7 +89,7 @@ def org_licenses(request: HttpRequest, customer_id: str) -> dict[str, Any]:
     """The customer's subscriptions and trials with licenses, assigned, available, overage."""
     user = request.auth  # type: ignore[attr-defined]
     require(user, Action.LAUNCH_ORG)
-    customer = get_customer(user, customer_id)
+    customer = get_customer(user, customer_id, Action.LAUNCH_ORG)
     day = clock.as_of(request)
     return {
         "customer_id": customer.ext_id,
@@ -146,7 +146,7 @@ def org_assign(
     answers 422 on `confirm_overage` unless that is true."""
     user = request.auth  # type: ignore[attr-defined]
     require(user, Action.MANAGE_CUSTOMER_ORG)
-    customer = get_customer(user, customer_id)
+    customer = get_customer(user, customer_id, Action.MANAGE_CUSTOMER_ORG)
     item = customer_item(customer, payload.item_id)
     users = _users_of(customer, payload.user_ids)
     result = licenses_assign(
@@ -171,7 +171,7 @@ def org_unassign(
     """Unassign a product on a subscription or trial from users (`user_id` repeatable)."""
     user = request.auth  # type: ignore[attr-defined]
     require(user, Action.MANAGE_CUSTOMER_ORG)
-    customer = get_customer(user, customer_id)
+    customer = get_customer(user, customer_id, Action.MANAGE_CUSTOMER_ORG)
     item = customer_item(customer, item_id)
     users = _users_of(customer, user_id)
     result = licenses_unassign(

@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import Partner, User
+from partnerhub.accounts.people_services import user_sessions_end
 from partnerhub.analytics.services import snapshot_refresh_items
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
@@ -117,6 +119,8 @@ def person_set_active(*, actor: User, person: User, active: bool) -> User:
         before = _person_snapshot(person)
         person.is_active = active
         person.save(update_fields=["is_active"])
+        if not active:
+            user_sessions_end(user=person)
         audit_record(
             actor=actor,
             action="person.activate" if active else "person.deactivate",
@@ -191,15 +195,15 @@ class LicenseOverage(ValidationError):
         super().__init__(
             {
                 "confirm_overage": _(
-                    "%(label)s: assigning %(adding)d more makes %(total)d of %(licenses)d "
-                    "purchased, %(over)d over the limit (a license overage). Confirm to exceed."
+                    "%(label)s: assigning %(adding)s more makes %(total)s of %(licenses)s "
+                    "purchased, %(over)s over the limit (a license overage). Confirm to exceed."
                 )
                 % {
                     "label": label,
-                    "adding": adding,
-                    "total": assigned + adding,
-                    "licenses": licenses,
-                    "over": self.over,
+                    "adding": intcomma(adding),
+                    "total": intcomma(assigned + adding),
+                    "licenses": intcomma(licenses),
+                    "over": intcomma(self.over),
                 }
             }
         )

@@ -8,16 +8,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from partnerhub.accounts.models import Partner, User
-from partnerhub.accounts.policy import Action, can, get_customer
+from partnerhub.accounts.policy import Action, can, customer_actions, get_customer
 from partnerhub.core import clock
 from partnerhub.core.choices import Product
 from partnerhub.core.views import (
@@ -280,19 +281,22 @@ def my_org_services(request: HttpRequest) -> HttpResponse:
 
 
 def _customer_context(request: HttpRequest, customer: Customer, tab: str) -> dict[str, Any]:
+    # Asked about this customer: on an external one the person manages users and licenses (as
+    # far as the role allows) but never sets up its managing partner's orders.
+    allowed = customer_actions(request.user, customer)
     return {
         "customer": customer,
         "tab": tab,
         "today": _day(request),
-        "can_manage": can(request.user, Action.MANAGE_CUSTOMER_ORG),
-        "can_setup": can(request.user, Action.SETUP_ORDER),
+        "can_manage": Action.MANAGE_CUSTOMER_ORG in allowed,
+        "can_setup": Action.SETUP_ORDER in allowed,
     }
 
 
 @partner_view(Action.LAUNCH_ORG)
 def customer_org(request: HttpRequest, ext_id: str) -> HttpResponse:
     """Launch organization: the customer's services and licenses per product."""
-    customer = get_customer(request.user, ext_id)
+    customer = get_customer(request.user, ext_id, Action.LAUNCH_ORG)
     context = _customer_context(request, customer, "services")
     context["services"] = customer_services(customer, context["today"])
     context["counts"] = customer_user_counts(customer, context["today"])
@@ -302,7 +306,7 @@ def customer_org(request: HttpRequest, ext_id: str) -> HttpResponse:
 @partner_view(Action.LAUNCH_ORG)
 def customer_org_users(request: HttpRequest, ext_id: str) -> HttpResponse:
     """The customer's users with their licenses: search, sort, page; add for those who may."""
-    customer = get_customer(request.user, ext_id)
+    customer = get_customer(request.user, ext_id, Action.LAUNCH_ORG)
     context = _customer_context(request, customer, "users")
     sort = sort_key_from(request, USER_COLUMNS, "name")
     q = request.GET.get("q", "")
@@ -324,7 +328,7 @@ def customer_org_users(request: HttpRequest, ext_id: str) -> HttpResponse:
 @partner_view(Action.MANAGE_CUSTOMER_ORG)
 def customer_org_user_add(request: HttpRequest, ext_id: str) -> HttpResponse:
     """Add a user to the customer's organization, on its behalf."""
-    customer = get_customer(request.user, ext_id)
+    customer = get_customer(request.user, ext_id, Action.MANAGE_CUSTOMER_ORG)
     form = CustomerUserForm(request.POST)
     if form.is_valid():
         try:
@@ -374,7 +378,7 @@ def customer_org_assign(
     request: HttpRequest, ext_id: str, item_id: str, product: str
 ) -> HttpResponse:
     """License assignment of one product on one subscription or trial: who holds it, who may."""
-    customer = get_customer(request.user, ext_id)
+    customer = get_customer(request.user, ext_id, Action.LAUNCH_ORG)
     context = _assign_context(request, customer, item_id, product)
     sort = sort_key_from(request, USER_COLUMNS, "name")
     q = request.GET.get("q", "")
@@ -404,7 +408,7 @@ def customer_org_assign_change(
 ) -> HttpResponse:
     """Assign or unassign the chosen users (one or many); beyond the purchased number the person
     is warned first and may confirm to exceed."""
-    customer = get_customer(request.user, ext_id)
+    customer = get_customer(request.user, ext_id, Action.MANAGE_CUSTOMER_ORG)
     context = _assign_context(request, customer, item_id, product)
     item = context["item"]
     ids = request.POST.getlist("user")
@@ -423,13 +427,18 @@ def customer_org_assign_change(
                 product=product,
                 users=users,
             )
+            n = len(result.changed)
             messages.success(
                 request,
-                _("Unassigned from %(n)d user(s); %(assigned)d of %(licenses)d now assigned.")
+                ngettext(
+                    "Unassigned from %(n)s user; %(assigned)s of %(licenses)s now assigned.",
+                    "Unassigned from %(n)s users; %(assigned)s of %(licenses)s now assigned.",
+                    n,
+                )
                 % {
-                    "n": len(result.changed),
-                    "assigned": result.assigned,
-                    "licenses": result.licenses,
+                    "n": intcomma(n),
+                    "assigned": intcomma(result.assigned),
+                    "licenses": intcomma(result.licenses),
                 },
             )
         else:
@@ -441,14 +450,19 @@ def customer_org_assign_change(
                 users=users,
                 confirm_overage=request.POST.get("confirm_overage") == "1",
             )
-            text = _("Assigned to %(n)d user(s); %(assigned)d of %(licenses)d now assigned.") % {
-                "n": len(result.changed),
-                "assigned": result.assigned,
-                "licenses": result.licenses,
+            n = len(result.changed)
+            text = ngettext(
+                "Assigned to %(n)s user; %(assigned)s of %(licenses)s now assigned.",
+                "Assigned to %(n)s users; %(assigned)s of %(licenses)s now assigned.",
+                n,
+            ) % {
+                "n": intcomma(n),
+                "assigned": intcomma(result.assigned),
+                "licenses": intcomma(result.licenses),
             }
             if result.overage:
-                text += " " + _("License overage: %(over)d over the purchased number.") % {
-                    "over": result.overage
+                text += " " + _("License overage: %(over)s over the purchased number.") % {
+                    "over": intcomma(result.overage)
                 }
             messages.success(request, text)
     except LicenseOverage as warning:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps as global_apps
+from django.apps.registry import Apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -19,6 +23,7 @@ from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
 from partnerhub.resources.models import Resource, ResourceClick, ResourceType
 
+logger = logging.getLogger(__name__)
 GUIDE_PREFIX = "guide-"
 CURATED_FILE = Path(__file__).resolve().parent / "data" / "resources.jsonl"
 # Guide pages about one product carry it, so the product filter finds them.
@@ -90,39 +95,70 @@ def guide_pages(directory: Path | None = None) -> list[GuidePage]:
     return [guide_page_parse(p) for p in sorted(root.glob("*.md"))]
 
 
-def resources_sync_guide(*, directory: Path | None = None) -> dict[str, int]:
-    """Index the guide's pages as `article` resources linking to their in-app page."""
+def _resources_upsert(
+    rows: dict[str, dict[str, Any]], flags: dict[str, dict[str, bool]]
+) -> tuple[int, int]:
+    """Create the missing resources and rewrite the changed ones; answers (created, updated).
+
+    An unchanged row is not written, so a sync that finds nothing new costs one read. `flags`
+    (featured, quick link) are set only on creation: afterwards the operator's edits stand.
+    """
+    existing = {r.ext_id: r for r in Resource.objects.filter(ext_id__in=list(rows))}
+    new = [
+        Resource(ext_id=ext_id, **fields, **flags.get(ext_id, {}))
+        for ext_id, fields in rows.items()
+        if ext_id not in existing
+    ]
+    changed: list[Resource] = []
+    for ext_id, resource in existing.items():
+        fields = rows[ext_id]
+        if any(getattr(resource, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(resource, name, value)
+            changed.append(resource)
+    # Web nodes migrating at the same time may both create a page: the first one stands.
+    Resource.objects.bulk_create(new, ignore_conflicts=True)
+    if changed:
+        Resource.objects.bulk_update(changed, fields=sorted({f for r in rows.values() for f in r}))
+    return len(new), len(changed)
+
+
+def resources_sync_guide(
+    *, directory: Path | None = None, record_audit: bool = True
+) -> dict[str, int]:
+    """Index the guide's pages as `article` resources linking to their in-app page.
+
+    Idempotent: only new or changed pages are written and removed pages leave the index.
+    `record_audit=False` is for the sync that `migrate` runs (an install step, like a migration).
+    """
     pages = guide_pages(directory)
-    created = updated = 0
+    rows = {
+        f"{GUIDE_PREFIX}{page.slug}": {
+            "title": page.title,
+            "summary": page.summary,
+            "body": page.body,
+            "url": reverse("resources:guide", kwargs={"slug": page.slug}),
+            "type": ResourceType.ARTICLE,
+            "products": [str(p) for p in GUIDE_PRODUCTS.get(page.slug, [])],
+            "language": "en",
+        }
+        for page in pages
+    }
+    flags = {f"{GUIDE_PREFIX}{slug}": f for slug, f in GUIDE_INITIAL_FLAGS.items()}
     with transaction.atomic():
-        for page in pages:
-            fields = {
-                "title": page.title,
-                "summary": page.summary,
-                "body": page.body,
-                "url": reverse("resources:guide", kwargs={"slug": page.slug}),
-                "type": ResourceType.ARTICLE,
-                "products": [str(p) for p in GUIDE_PRODUCTS.get(page.slug, [])],
-                "language": "en",
-            }
-            _obj, was_created = Resource.objects.update_or_create(
-                ext_id=f"{GUIDE_PREFIX}{page.slug}",
-                defaults=fields,
-                create_defaults={**fields, **GUIDE_INITIAL_FLAGS.get(page.slug, {})},
-            )
-            created += was_created
-            updated += not was_created
+        created, updated = _resources_upsert(rows, flags)
         # A page removed from the guide leaves the index too.
         removed, _details = (
             Resource.objects.filter(ext_id__startswith=GUIDE_PREFIX)
-            .exclude(ext_id__in=[f"{GUIDE_PREFIX}{p.slug}" for p in pages])
+            .exclude(ext_id__in=list(rows))
             .delete()
         )
         counts = {"created": created, "updated": updated, "removed": removed}
-        audit_record(
-            actor=None, action="resources.sync_guide", obj_type="resource", obj_id="guide",
-            after=counts,
-        )  # fmt: skip
+        if record_audit:
+            audit_record(
+                actor=None, action="resources.sync_guide", obj_type="resource", obj_id="guide",
+                after=counts,
+            )  # fmt: skip
     return counts
 
 
@@ -164,8 +200,13 @@ def _curated_line(number: int, data: Any) -> tuple[dict[str, Any], list[str]]:
     return fields, errors
 
 
-def resources_load_curated(*, path: Path | None = None) -> dict[str, int]:
-    """Upsert the curated `resource` lines (dataset.md); any bad line refuses the whole file."""
+def resources_load_curated(
+    *, path: Path | None = None, record_audit: bool = True
+) -> dict[str, int]:
+    """Upsert the curated `resource` lines (dataset.md); any bad line refuses the whole file.
+
+    Idempotent: only new or changed lines are written; `record_audit` as for the guide.
+    """
     source = path or CURATED_FILE
     rows: dict[str, dict[str, Any]] = {}
     errors: list[str] = []
@@ -183,20 +224,60 @@ def resources_load_curated(*, path: Path | None = None) -> dict[str, int]:
             rows[data["id"]] = fields
     if errors:
         raise ValidationError(errors[:100])
-    created = 0
+    flags = {
+        ext_id: {"featured": fields.pop("featured"), "quick_link": fields.pop("quick_link")}
+        for ext_id, fields in rows.items()
+    }
     with transaction.atomic():
-        for ext_id, fields in rows.items():
-            flags = {"featured": fields.pop("featured"), "quick_link": fields.pop("quick_link")}
-            _obj, was_created = Resource.objects.update_or_create(
-                ext_id=ext_id, defaults=fields, create_defaults={**fields, **flags}
-            )
-            created += was_created
-        counts = {"created": created, "updated": len(rows) - created}
-        audit_record(
-            actor=None, action="resources.load_curated", obj_type="resource", obj_id=source.name,
-            after=counts,
-        )  # fmt: skip
+        created, updated = _resources_upsert(rows, flags)
+        counts = {"created": created, "updated": updated}
+        if record_audit:
+            audit_record(
+                actor=None, action="resources.load_curated", obj_type="resource",
+                obj_id=source.name, after=counts,
+            )  # fmt: skip
     return counts
+
+
+def resources_sync_after_migrate(
+    *, using: str = DEFAULT_DB_ALIAS, apps: Apps | None = None, verbosity: int = 1, **_kwargs: Any
+) -> None:
+    """`post_migrate` of the resources app: index the guide and the curated links (quietly).
+
+    A new install thus opens Resources & help filled, and a deploy re-indexes changed guide
+    pages. Skipped while the resources tables are absent or behind the code (migrating back),
+    and on a database Resource is not written to. A broken guide page or curated file warns and
+    does not fail the migration: the indexed resources are a copy of files in the repository.
+    """
+    if not _resources_tables_current(using, apps):
+        return
+    syncs: dict[str, Callable[..., dict[str, int]]] = {
+        "guide": resources_sync_guide,
+        "curated links": resources_load_curated,
+    }
+    for name, sync in syncs.items():
+        try:
+            counts = sync(record_audit=False)
+        except (ValidationError, OSError) as exc:
+            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            logger.warning("Resources & help: %s not indexed: %s", name, "; ".join(messages))
+            continue
+        if verbosity >= 2:
+            print(f"  Resources & help, {name}: {counts}")
+
+
+def _resources_tables_current(using: str, apps: Apps | None) -> bool:
+    """Whether `using` holds the resources table with every column the Resource model reads."""
+    if router.db_for_write(Resource) != using:
+        return False
+    try:
+        state = (apps or global_apps).get_model("resources", "Resource")
+    except LookupError:  # migrated back to zero
+        return False
+    columns = {f.column for f in state._meta.concrete_fields}
+    if not {f.column for f in Resource._meta.concrete_fields} <= columns:
+        return False
+    return Resource._meta.db_table in connections[using].introspection.table_names()
 
 
 def resource_click_record(*, user: User, resource: Resource) -> ResourceClick | None:

@@ -39,7 +39,7 @@ def subscription_out(item: Item) -> dict[str, Any]:
 def orders_place(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str, Any]]:
     """Place an order: `new` creates a provisioning subscription; `change`, `renewal`, `cancel`."""
     user = request.auth  # type: ignore[attr-defined]
-    require(user, Action.SETUP_ORDER)
+    require(user, Action.PLACE_ORDER)
     if payload.action not in OrderAction.values:
         raise InputError(
             [
@@ -64,10 +64,14 @@ def orders_place(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str,
             ]
         )
     sub_id = payload.subscription_id or payload.subscription
-    customer = get_customer(user, payload.customer_id) if payload.customer_id else None
+    # Orders of an external customer are its managing partner's: 403 (order_place checks too).
+    customer = (
+        get_customer(user, payload.customer_id, Action.PLACE_ORDER) if payload.customer_id else None
+    )
     subscription = None
     if payload.action != OrderAction.NEW and sub_id:
         subscription = item_in_scope(user, sub_id)
+        require(user, Action.PLACE_ORDER, subscription.customer)
     result = order_place(
         actor=user,
         action=payload.action,
@@ -106,6 +110,7 @@ def subscriptions_setup(
     user = request.auth  # type: ignore[attr-defined]
     require(user, Action.SETUP_ORDER)
     item = item_in_scope(user, subscription_id)
+    require(user, Action.SETUP_ORDER, item.customer)
     payload = payload or SetupIn()
     item = subscription_setup(
         actor=user,

@@ -20,6 +20,7 @@ from django.db.models.functions import Length
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from partnerhub.accounts.policy import Action, require
 from partnerhub.analytics.services import snapshot_refresh_items
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
@@ -281,6 +282,11 @@ def order_place(
 
     The caller has resolved `customer` (for `new`) and `subscription` (otherwise) within scope.
     """
+    # The policy answers here too, so no entry point skips it: 404 out of scope, 403 on an
+    # external customer (its orders are the managing partner's).
+    require(actor, Action.PLACE_ORDER, customer)
+    if subscription is not None and subscription.customer_id != getattr(customer, "pk", None):
+        require(actor, Action.PLACE_ORDER, subscription.customer)
     today = clock.today()
     errors: dict[str, list[str]] = {}
     if action not in OrderAction.values:
@@ -293,7 +299,15 @@ def order_place(
     date = date or today
     order_id = (order_id or "").strip() or None
     if order_id and Order.objects.filter(ext_id=order_id).exists():
-        errors["id"] = [_("Order %(id)s was already placed.") % {"id": order_id}]
+        # Named only when it is the actor's partner's: another partner's id confirms nothing.
+        own = Order.objects.filter(
+            ext_id=order_id, item__customer__partner_id=actor.partner_id
+        ).exists()
+        errors["id"] = [
+            _("Order %(id)s was already placed.") % {"id": order_id}
+            if own
+            else _("This id cannot be used.")
+        ]
     value, code = _clean_amount(amount, currency, errors)
     clean_lines: dict[str, int] = {}
     try:
@@ -305,9 +319,14 @@ def order_place(
         if customer is None:
             errors["customer_id"] = [_("A new subscription needs the customer it is for.")]
         if subscription_id and Item.objects.filter(ext_id=subscription_id).exists():
+            own = Item.objects.filter(
+                ext_id=subscription_id, customer__partner_id=actor.partner_id
+            ).exists()
             errors["subscription_id"] = [
                 _("%(id)s already exists; order a change or a renewal instead.")
                 % {"id": subscription_id}
+                if own
+                else _("This id cannot be used.")
             ]
         start = start or date
         if end is None:
@@ -442,6 +461,7 @@ def subscription_setup(
 ) -> Item:
     """Complete the set-up wizard: confirm the organization name, the customer's administrator
     e-mail and the start date; the `provisioning` subscription becomes `active`. Audited."""
+    require(actor, Action.SETUP_ORDER, subscription.customer)
     customer = subscription.customer
     name = (organization_name if organization_name is not None else customer.name).strip()
     email = (admin_email if admin_email is not None else customer.admin_email).strip().lower()

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from partnerhub.accounts.policy import Action
+from partnerhub.accounts.policy import Action, require
 from partnerhub.core import clock
 from partnerhub.core.views import partner_view
 from partnerhub.subscriptions.forms import STEP_FIELDS, STEP_NAMES, STEPS, SetupForm
@@ -25,6 +25,7 @@ def setup(request: HttpRequest, ext_id: str) -> HttpResponse:
     """One wizard, one URL: each POST carries every value so far and says which step it left."""
     item = item_in_scope(request.user, ext_id, is_trial=False)
     customer = item.customer
+    require(request.user, Action.SETUP_ORDER, customer)
     initial = {
         "organization_name": customer.name,
         "admin_email": customer.admin_email,
@@ -38,6 +39,8 @@ def setup(request: HttpRequest, ext_id: str) -> HttpResponse:
         left = left if left in STEP_NAMES else "organization"
         index = STEP_NAMES.index(left)
         direction = request.POST.get("go", "next")
+        # The fields whose errors the page shows: those of the steps confirmed so far.
+        shown: set[str] = set()
         if direction == "back":
             step = STEP_NAMES[max(0, index - 1)]
             form.errors.clear()
@@ -47,9 +50,14 @@ def setup(request: HttpRequest, ext_id: str) -> HttpResponse:
             bad = [f for f in fields if f in form.errors]
             if bad:
                 step = next(name for name, names, _l in STEPS if bad[0] in names)
+                shown = _fields_through(step)
             elif left != "review":
                 step = STEP_NAMES[index + 1]
+                # Arriving at a step, its fields are not confirmed yet: whatever they hold (an
+                # empty e-mail from the record), they show no error until the step is left.
+                shown = _fields_through(left)
             else:
+                shown = set(form.fields)
                 try:
                     subscription_setup(
                         actor=request.user,
@@ -69,10 +77,7 @@ def setup(request: HttpRequest, ext_id: str) -> HttpResponse:
                         % {"id": item.ext_id, "customer": form.cleaned_data["organization_name"]},
                     )
                     return redirect(_after_setup(customer.ext_id, item.ext_id))
-            # Errors of later steps are not shown yet.
-            for name in list(form.errors):
-                if name in form.fields and name not in _fields_through(step):
-                    del form.errors[name]
+        _hide_errors(form, set(form.fields) - shown)
     context: dict[str, Any] = {
         "item": item,
         "customer": customer,
@@ -87,6 +92,15 @@ def setup(request: HttpRequest, ext_id: str) -> HttpResponse:
         "ready": item.state == ItemState.PROVISIONING,
     }
     return render(request, "subscriptions/setup.html", context)
+
+
+def _hide_errors(form: SetupForm, names: set[str]) -> None:
+    """Drop the errors of `names` and their is-invalid mark (validation put it on the widget)."""
+    for name in names:
+        form.errors.pop(name, None)
+        widget = form.fields[name].widget
+        classes = [c for c in widget.attrs.get("class", "").split() if c != "is-invalid"]
+        widget.attrs["class"] = " ".join(classes)
 
 
 def _fields_through(step: str) -> set[str]:

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from partnerhub.accounts.policy import ALL_CUSTOMER_ROLES, Action, can, customer_scope
 from partnerhub.tags.models import CustomerTag, Tag
 
 
 def tag_list(*, user: Any, q: str = "") -> QuerySet[Tag]:
-    """The tags of the person's partner with `customer_count`, by name (visible to every admin)."""
+    """The tags of the person's partner (visible to every admin, rules.md) by name, with
+    `customer_count`: how many customers of the person's scope carry each (a sales
+    administrator does not learn how many customers outside their scope carry a tag)."""
     tags = Tag.objects.filter(partner_id=user.partner_id)
     if q:
         tags = tags.filter(name__icontains=q)
-    return tags.annotate(customer_count=Count("customertag")).order_by("name", "pk")
+    in_scope = Q(customertag__customer__in=customer_scope(user).values("pk"))
+    return tags.annotate(customer_count=Count("customertag", filter=in_scope)).order_by(
+        "name", "pk"
+    )
 
 
 def tag_names(*, user: Any, limit: int = 200) -> list[str]:

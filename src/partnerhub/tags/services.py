@@ -1,6 +1,7 @@
 """Writes about tags (rules.md, Tags): atomic, validated with messages naming the field, audited.
 
-Limits: a name is 1–25 characters, unique per partner ignoring case; a customer carries at most 5
+Limits: a name is 1–25 characters without NUL or bidirectional control characters
+(core.validation), unique per partner ignoring case; a customer carries at most 5
 of a partner's tags; a tag exists while a customer carries it. The per-customer limit holds under
 concurrent edits because every change to a customer's tags first locks the customer's row
 (`SELECT … FOR UPDATE`; SQLite serialises writers with BEGIN IMMEDIATE).
@@ -13,8 +14,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from partnerhub.core.audit import audit_record
+from partnerhub.core.validation import validate_name_characters
 from partnerhub.customers.models import Customer
 from partnerhub.tags.models import MAX_TAG_LENGTH, MAX_TAGS_PER_CUSTOMER, CustomerTag, Tag
 
@@ -26,11 +29,16 @@ def tag_clean_name(name: Any, *, field: str = "name") -> str:
     clean = " ".join(name.split())
     if not clean:
         raise ValidationError({field: [_("A tag name cannot be empty.")]})
+    validate_name_characters(clean, field=field, label=_("A tag name"))
     if len(clean) > MAX_TAG_LENGTH:
         raise ValidationError(
             {
                 field: [
-                    _("“%(name)s” is %(n)d characters long; a tag name has at most %(max)d.")
+                    ngettext(
+                        "“%(name)s” is %(n)d character long; a tag name has at most %(max)d.",
+                        "“%(name)s” is %(n)d characters long; a tag name has at most %(max)d.",
+                        len(clean),
+                    )
                     % {"name": clean, "n": len(clean), "max": MAX_TAG_LENGTH}
                 ]
             }
@@ -74,9 +82,12 @@ def _too_many(customer: Customer) -> ValidationError:
     return ValidationError(
         {
             "tags": [
-                _(
+                ngettext(
+                    "%(customer)s already carries %(max)d tag, the most a customer can carry. "
+                    "Remove it first.",
                     "%(customer)s already carries %(max)d tags, the most a customer can carry. "
-                    "Remove one first."
+                    "Remove one first.",
+                    MAX_TAGS_PER_CUSTOMER,
                 )
                 % {"customer": customer.name, "max": MAX_TAGS_PER_CUSTOMER}
             ]
@@ -144,7 +155,11 @@ def customer_set_tags(*, actor: Any, customer: Customer, names: list[str]) -> li
         raise ValidationError(
             {
                 "tags": [
-                    _("A customer carries at most %(max)d tags; %(n)d were given.")
+                    ngettext(
+                        "A customer carries at most %(max)d tag; %(n)d were given.",
+                        "A customer carries at most %(max)d tags; %(n)d were given.",
+                        MAX_TAGS_PER_CUSTOMER,
+                    )
                     % {"max": MAX_TAGS_PER_CUSTOMER, "n": len(wanted)}
                 ]
             }

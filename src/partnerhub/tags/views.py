@@ -21,6 +21,7 @@ from partnerhub.core.views import is_htmx, paginate, partner_view
 from partnerhub.customers.links import attach_links
 from partnerhub.customers.models import Customer
 from partnerhub.customers.selectors import decorate_customers
+from partnerhub.tags.forms import TagBulkForm
 from partnerhub.tags.models import CustomerTag, Tag
 from partnerhub.tags.selectors import can_edit_tag, tag_list
 from partnerhub.tags.services import (
@@ -206,10 +207,17 @@ def customer_url(customer: Customer) -> str:
 def bulk(request: HttpRequest) -> HttpResponse:
     """Add or remove one tag on the selected customers; says which ones could not be changed."""
     user: Any = request.user
-    op = request.POST.get("op", "add")
-    name = request.POST.get("name", "")
-    ids = request.POST.getlist("customers")
     back = _next(request, "customers:list")
+    form = TagBulkForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            text = " ".join(str(e) for e in errors)
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {text}" if label else text)
+        return redirect(back)
+    op = form.cleaned_data["op"] or "add"
+    name = form.cleaned_data["name"]
+    ids = form.cleaned_data["customers"]
     if not ids:
         messages.error(request, _("Select at least one customer first."))
         return redirect(back)

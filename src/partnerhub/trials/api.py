@@ -11,8 +11,13 @@ from partnerhub.accounts.policy import Action, get_customer, require
 from partnerhub.core.choices import Product
 from partnerhub.subscriptions.models import Item
 from partnerhub.subscriptions.selectors import item_in_scope
-from partnerhub.trials.schemas import TrialIn, TrialOut
-from partnerhub.trials.services import trial_end, trial_extend, trial_start
+from partnerhub.trials.schemas import TrialExtendIn, TrialExtendOut, TrialIn, TrialOut
+from partnerhub.trials.services import (
+    trial_end,
+    trial_extend,
+    trial_extend_dry_run,
+    trial_start,
+)
 
 router = Router(tags=["trials"])
 
@@ -36,7 +41,12 @@ def trials_start(request: HttpRequest, payload: TrialIn) -> tuple[int, dict[str,
     """Start a trial for an existing customer (`customer_id`) or a `new_customer`."""
     user = request.auth  # type: ignore[attr-defined]
     require(user, Action.MANAGE_TRIALS)
-    customer = get_customer(user, payload.customer_id) if payload.customer_id else None
+    # Trials of an external customer are its managing partner's: 403 (trial_start checks too).
+    customer = (
+        get_customer(user, payload.customer_id, Action.MANAGE_TRIALS)
+        if payload.customer_id
+        else None
+    )
     trial = trial_start(
         actor=user,
         customer=customer,
@@ -47,13 +57,28 @@ def trials_start(request: HttpRequest, payload: TrialIn) -> tuple[int, dict[str,
     return 201, trial_out(trial)
 
 
-@router.post("/trials/{trial_id}/extend", response=TrialOut)
-def trials_extend(request: HttpRequest, trial_id: str) -> dict[str, Any]:
-    """Extend a trial in force: its end becomes today + 30 days."""
+@router.post("/trials/{trial_id}/extend", response=TrialExtendOut)
+def trials_extend(
+    request: HttpRequest,
+    trial_id: str,
+    dry_run: bool = False,
+    payload: TrialExtendIn | None = None,
+) -> dict[str, Any]:
+    """Extend a trial in force: its end becomes today + 30 days. When that is earlier than its
+    end now (more than 30 days left), send `{"confirm_shorten": true}`, else 422 and nothing
+    changes. `?dry_run=true` answers the trial as it would be, changing nothing."""
     user = request.auth  # type: ignore[attr-defined]
     require(user, Action.MANAGE_TRIALS)
     trial = item_in_scope(user, trial_id, is_trial=True)
-    return trial_out(trial_extend(actor=user, trial=trial))
+    require(user, Action.MANAGE_TRIALS, trial.customer)
+    previous_end = trial.end
+    if dry_run:
+        extension = trial_extend_dry_run(actor=user, trial=trial)
+        trial.end = extension.new_end  # the answer only; nothing is saved
+    else:
+        confirm = bool(payload and payload.confirm_shorten)
+        trial = trial_extend(actor=user, trial=trial, confirm_shorten=confirm)
+    return {**trial_out(trial), "previous_end": previous_end}
 
 
 @router.post("/trials/{trial_id}/end", response=TrialOut)
@@ -62,4 +87,5 @@ def trials_end(request: HttpRequest, trial_id: str) -> dict[str, Any]:
     user = request.auth  # type: ignore[attr-defined]
     require(user, Action.MANAGE_TRIALS)
     trial = item_in_scope(user, trial_id, is_trial=True)
+    require(user, Action.MANAGE_TRIALS, trial.customer)
     return trial_out(trial_end(actor=user, trial=trial))

@@ -9,10 +9,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from partnerhub.accounts.policy import customer_scope
+from partnerhub.accounts.policy import Action, customer_scope_for
 from partnerhub.core.choices import Product
 from partnerhub.core.forms import style_fields
 from partnerhub.customers.models import Customer
@@ -33,6 +34,10 @@ SERVICE_FIELDS = {
 
 def licenses_field_name(product: str) -> str:
     return f"licenses_{product}"
+
+
+# "30 days" in the language of whoever reads the form (translated when shown, not at import).
+_days_label = lazy(lambda n: ngettext("%(n)d day", "%(n)d days", n) % {"n": n}, str)
 
 
 class TrialStartForm(forms.Form):
@@ -68,7 +73,7 @@ class TrialStartForm(forms.Form):
     days = forms.TypedChoiceField(
         label=gettext_lazy("Length"),
         coerce=int,
-        choices=[(n, gettext_lazy("%(n)d days") % {"n": n}) for n in TRIAL_LENGTHS],
+        choices=[(n, _days_label(n)) for n in TRIAL_LENGTHS],
         widget=forms.RadioSelect,
     )
 
@@ -128,8 +133,9 @@ class TrialStartForm(forms.Form):
         if not text:
             self.add_error("customer", _("Choose the customer."))
             return None
+        # Only customers one may start a trial for: an external one is its managing partner's.
         matches = list(
-            customer_scope(self.user)
+            customer_scope_for(self.user, Action.MANAGE_TRIALS)
             .filter(Q(ext_id=text) | Q(name__iexact=text))
             .order_by("ext_id")[:2]
         )

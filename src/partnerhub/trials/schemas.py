@@ -45,3 +45,17 @@ class TrialOut(Schema):
     end: dt.date
     state: str
     lines: list[LineOut]
+
+
+class TrialExtendIn(Schema):
+    """Extend a trial (the body may be left out): `confirm_shorten` must be true when the new end,
+    today + 30 days, is earlier than the current end; an extend that does not shorten needs
+    nothing."""
+
+    confirm_shorten: bool = False
+
+
+class TrialExtendOut(TrialOut):
+    """The extended trial (with `?dry_run=true`: as it would be) and its end before the extend."""
+
+    previous_end: dt.date

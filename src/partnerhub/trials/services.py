@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from partnerhub.accounts.policy import Action, require
 from partnerhub.analytics.services import snapshot_refresh_items
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
@@ -113,6 +115,8 @@ def trial_start(
 
     The customer's administrator gets an invitation e-mail once the trial is committed.
     """
+    # The policy answers here too, so no entry point skips it (403 on an external customer).
+    require(actor, Action.MANAGE_TRIALS, customer)
     today = clock.today()
     days = settings.TRIAL_DEFAULT_DAYS if days is None else days
     errors: dict[str, list[str]] = {}
@@ -229,6 +233,7 @@ def _change_in_force(
 ) -> Item:
     """Lock a trial in force, apply `change` (it answers the fields it set), save, refresh the
     analytics and audit it as `action`; `verb` names the change in the not-in-force message."""
+    require(actor, Action.MANAGE_TRIALS, trial.customer)
     today = clock.today()
     with transaction.atomic():
         trial = _locked_trial(trial)
@@ -248,12 +253,6 @@ def _change_in_force(
     return trial
 
 
-def _extend(trial: Item, today: dt.date) -> list[str]:
-    """The new end is today + 30 days."""
-    trial.end = today + dt.timedelta(days=EXTENSION_DAYS)
-    return ["end"]
-
-
 def _end(trial: Item, today: dt.date) -> list[str]:
     """State `ended`, end = today."""
     trial.state = ItemState.ENDED
@@ -261,10 +260,71 @@ def _end(trial: Item, today: dt.date) -> list[str]:
     return ["state", "end"]
 
 
-def trial_extend(*, actor: Any, trial: Item) -> Item:
-    """Extend a trial in force: the new end is today + 30 days (not added to the days left)."""
+@dataclass(frozen=True)
+class TrialExtension:
+    """What extending a trial on a given day does: its end now and its end after extending."""
+
+    current_end: dt.date
+    new_end: dt.date
+
+    @property
+    def shortens(self) -> bool:
+        """Extending moves the end earlier (the trial had more than 30 days left)."""
+        return self.new_end < self.current_end
+
+    @property
+    def warning(self) -> str:
+        """The plain words for an extension that moves the end earlier ("" when it does not)."""
+        if not self.shortens:
+            return ""
+        return _(
+            "This shortens the trial: it now ends on %(end)s; after extending it ends on "
+            "%(new_end)s."
+        ) % {"end": self.current_end.isoformat(), "new_end": self.new_end.isoformat()}
+
+
+def trial_extension_preview(*, trial: Item, today: dt.date | None = None) -> TrialExtension:
+    """The rule of Extend (rules.md): the new end is today + 30 days, not added to the days left,
+    so a trial with more than 30 days left is shortened. Pages and the API show it before acting."""
+    today = clock.today() if today is None else today
+    return TrialExtension(current_end=trial.end, new_end=today + dt.timedelta(days=EXTENSION_DAYS))
+
+
+def trial_extend_dry_run(*, actor: Any, trial: Item) -> TrialExtension:
+    """What `trial_extend` would do now, after the same checks (the policy, in force), writing
+    nothing: the API's `?dry_run=true`."""
+    require(actor, Action.MANAGE_TRIALS, trial.customer)
+    today = clock.today()
+    _require_in_force(trial, today, _("extended"))
+    return trial_extension_preview(trial=trial, today=today)
+
+
+def trial_extend(*, actor: Any, trial: Item, confirm_shorten: bool = False) -> Item:
+    """Extend a trial in force: the new end is today + 30 days (not added to the days left).
+
+    When that is earlier than the current end the trial is shortened, and only with
+    `confirm_shorten` (otherwise a ValidationError on `confirm_shorten`, code "shortens", and
+    nothing changes): no page or script shortens a trial by accident.
+    """
+
+    def extend(locked: Item, today: dt.date) -> list[str]:
+        # Decided on the locked row, so the check and the write see the same end.
+        extension = trial_extension_preview(trial=locked, today=today)
+        if extension.shortens and not confirm_shorten:
+            raise ValidationError(
+                {
+                    "confirm_shorten": ValidationError(
+                        _("%(message)s Nothing was changed; confirm the shortening to do it.")
+                        % {"message": extension.warning},
+                        code="shortens",
+                    )
+                }
+            )
+        locked.end = extension.new_end
+        return ["end"]
+
     return _change_in_force(
-        actor=actor, trial=trial, verb=_("extended"), action="trial.extend", change=_extend
+        actor=actor, trial=trial, verb=_("extended"), action="trial.extend", change=extend
     )
 
 

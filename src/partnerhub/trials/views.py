@@ -13,13 +13,24 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from partnerhub.accounts.policy import Action, can, customer_scope, get_customer
+from partnerhub.accounts.policy import (
+    Action,
+    customer_actions,
+    customer_scope_for,
+    get_customer,
+    require,
+)
 from partnerhub.core import clock
 from partnerhub.core.views import partner_view
 from partnerhub.subscriptions.models import Item, ItemState
 from partnerhub.subscriptions.selectors import item_in_scope, item_lines
 from partnerhub.trials.forms import EXISTING, TrialStartForm
-from partnerhub.trials.services import EXTENSION_DAYS, trial_end, trial_extend, trial_start
+from partnerhub.trials.services import (
+    trial_end,
+    trial_extend,
+    trial_extension_preview,
+    trial_start,
+)
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -55,7 +66,7 @@ def start(request: HttpRequest) -> HttpResponse:
     preset = request.GET.get("customer", "")
     initial = {}
     if preset:
-        customer = get_customer(request.user, preset)
+        customer = get_customer(request.user, preset, Action.MANAGE_TRIALS)
         initial = {"customer_mode": EXISTING, "customer": customer.ext_id}
     form = TrialStartForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -96,9 +107,10 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @partner_view(Action.MANAGE_TRIALS)
 def customer_options(request: HttpRequest) -> HttpResponse:
-    """The `<option>`s of the customers whose name or id contains what was typed (at most 20)."""
+    """The `<option>`s of the customers whose name or id contains what was typed (at most 20):
+    only those one may start a trial for (never an external customer)."""
     text = (request.GET.get("customer") or "").strip()
-    customers = customer_scope(request.user)
+    customers = customer_scope_for(request.user, Action.MANAGE_TRIALS)
     if text:
         customers = customers.filter(Q(name__icontains=text) | Q(ext_id__icontains=text))
     rows = customers.order_by("name", "ext_id").values("ext_id", "name")[:20]
@@ -108,15 +120,17 @@ def customer_options(request: HttpRequest) -> HttpResponse:
 def _trial_context(request: HttpRequest, trial: Item) -> dict[str, object]:
     today = clock.today()
     in_force = trial.state == ItemState.ACTIVE and trial.start <= today <= trial.end
+    allowed = customer_actions(request.user, trial.customer)
+    extension = trial_extension_preview(trial=trial, today=today)
     return {
         "trial": trial,
         "customer": trial.customer,
         "today": today,
         "in_force": in_force,
         "days_left": (trial.end - today).days if in_force else None,
-        "can_manage": can(request.user, Action.MANAGE_TRIALS),
-        "can_launch": can(request.user, Action.LAUNCH_ORG),
-        "new_end": today + dt.timedelta(days=EXTENSION_DAYS),
+        "can_manage": Action.MANAGE_TRIALS in allowed,
+        "can_launch": Action.LAUNCH_ORG in allowed,
+        "extension": extension,
     }
 
 
@@ -131,13 +145,22 @@ def detail(request: HttpRequest, ext_id: str) -> HttpResponse:
 
 def _confirm(request: HttpRequest, ext_id: str, verb: str) -> HttpResponse:
     trial = item_in_scope(request.user, ext_id, is_trial=True)
+    require(request.user, Action.MANAGE_TRIALS, trial.customer)
     default = reverse("trials:detail", args=[trial.ext_id])
     context = _trial_context(request, trial)
-    context.update({"verb": verb, "next": _next_url(request, default), "error": None})
+    context.update(
+        {"verb": verb, "next": _next_url(request, default), "error": None, "refused": None}
+    )
     if request.method == "POST":
         try:
             if verb == "extend":
-                trial = trial_extend(actor=request.user, trial=trial)
+                # A shortening happens only when the person confirmed that very page (confirm=1
+                # is sent only by the form that says it shortens); the service refuses the rest.
+                trial = trial_extend(
+                    actor=request.user,
+                    trial=trial,
+                    confirm_shorten=request.POST.get("confirm") == "1",
+                )
                 messages.success(
                     request,
                     _("%(id)s now runs until %(end)s.") % {"id": trial.ext_id, "end": trial.end},
@@ -146,6 +169,10 @@ def _confirm(request: HttpRequest, ext_id: str, verb: str) -> HttpResponse:
                 trial = trial_end(actor=request.user, trial=trial)
                 messages.success(request, _("%(id)s has ended.") % {"id": trial.ext_id})
         except ValidationError as exc:
+            if "confirm_shorten" in getattr(exc, "error_dict", {}):
+                # Refused, nothing changed: the page asks for the confirmation it lacked.
+                context["refused"] = " ".join(exc.message_dict["confirm_shorten"])
+                return render(request, "trials/confirm.html", context, status=409)
             context["error"] = " ".join(exc.messages)
         else:
             return redirect(str(context["next"]))
@@ -158,7 +185,8 @@ def _confirm(request: HttpRequest, ext_id: str, verb: str) -> HttpResponse:
 
 @partner_view(Action.MANAGE_TRIALS)
 def extend(request: HttpRequest, ext_id: str) -> HttpResponse:
-    """Confirm, then extend a trial in force to today + 30 days."""
+    """Show the current and the new end (today + 30 days), then extend; a shortening only when
+    confirmed (a POST that would shorten without `confirm=1` is refused: 409, nothing changed)."""
     return _confirm(request, ext_id, "extend")
 
 

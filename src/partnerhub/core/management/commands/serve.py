@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
@@ -20,10 +20,31 @@ class Command(BaseCommand):
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
         )
         parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("WEB_THREADS", "8")),
+            help="threads per worker: requests each worker serves at once",
+        )
+        parser.add_argument(
+            "--read-timeout",
+            type=float,
+            default=float(os.environ.get("WEB_READ_TIMEOUT", "10")),
+            help="seconds a request's head and body may take to arrive, plus 1 s per "
+            "--read-min-rate bytes received",
+        )
+        parser.add_argument(
+            "--read-min-rate",
+            type=float,
+            default=float(os.environ.get("WEB_READ_MIN_RATE", "500")),
+            help="bytes per second a slow request must keep up after --read-timeout",
+        )
+        parser.add_argument(
             "--no-scheduler", action="store_true", help="do not run the weekly refresh in-process"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["read_timeout"] <= 0 or options["read_min_rate"] <= 0:
+            raise CommandError("--read-timeout and --read-min-rate must be greater than 0")
         call_command("migrate", interactive=False, verbosity=0)
         # gunicorn forks its workers from this process: a connection opened here would be
         # shared by all of them and corrupt the protocol stream. Each worker opens its own.
@@ -34,6 +55,12 @@ class Command(BaseCommand):
             from partnerhub.core.scheduler import start_scheduler
 
             start_scheduler()
+        # Threads, not one request per process: a slow client then holds one thread, not a
+        # whole worker, and the worker cuts requests that arrive too slowly (gunicorn_worker).
+        from partnerhub.core.gunicorn_worker import ThreadWorker
+
+        ThreadWorker.read_timeout = options["read_timeout"]
+        ThreadWorker.read_min_rate = options["read_min_rate"]
         argv = [
             "gunicorn",
             "partnerhub.config.wsgi:application",
@@ -41,6 +68,14 @@ class Command(BaseCommand):
             f"{options['host']}:{options['port']}",
             "--workers",
             str(options["workers"]),
+            "--worker-class",
+            "partnerhub.core.gunicorn_worker.ThreadWorker",
+            "--threads",
+            str(options["threads"]),
+            # Longer than the idle time of the proxy's kept-alive upstream connections (4 s in
+            # deploy/nginx/partnerhub.conf), so the proxy never reuses one gunicorn just closed.
+            "--keep-alive",
+            "5",
             "--access-logfile",
             "-",
             "--timeout",
