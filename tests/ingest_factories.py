@@ -14,7 +14,7 @@ from partnerhub.ingest.loader import LoadResult
 from partnerhub.ingest.reader import stream_source
 from partnerhub.ingest.services import dataset_load
 
-# Every kind of dataset.md; C2 belongs to the other partner P2.
+# Every kind of docs/reference/dataset.md#kinds; C2 belongs to the other partner P2.
 BASE: list[dict[str, Any]] = [
     {"kind": "partner", "id": "P1", "name": "Northwind Partners", "country": "PL"},
     {"kind": "partner", "id": "P2", "name": "Fabrikam Partners", "country": "de"},

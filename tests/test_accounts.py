@@ -1,4 +1,4 @@
-"""Sign-in, throttling, passwords, API tokens, and the policy's role table (rules.md)."""
+"""Sign-in, throttling, passwords, API tokens, role table (docs/reference/rules.md#role-table)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# rules.md, "Roles and what they may do": which role may do each action at all.
+# docs/reference/rules.md#role-table: which role may do each action at all.
 ROLE_TABLE = {
     Action.VIEW_CUSTOMERS: {
         "partner_full_admin",

@@ -1,4 +1,4 @@
-"""`GET /api/v1/analytics/subscriptions` (api.md): shape, as_of, bad input, roles, query count."""
+"""`GET /api/v1/analytics/subscriptions` (docs/reference/api.md): shape, as_of, input, roles."""
 
 from __future__ import annotations
 

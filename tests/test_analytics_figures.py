@@ -1,4 +1,4 @@
-"""Every figure of metrics.md (Subscriptions analytics), hand-computed on small data sets.
+"""Every figure of docs/reference/metrics.md#subscriptions-analytics, computed by hand.
 
 Each test builds the least data that puts one boundary on each side; D is 2026-11-26.
 """

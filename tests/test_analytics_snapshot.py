@@ -1,5 +1,5 @@
 """The stored snapshot of the subscriptions analytics: built on demand, refreshed by writes,
-forgotten by loads, idempotent, pruned; the figures stay those of metrics.md throughout.
+forgotten by loads, idempotent, pruned; the figures stay those of docs/reference/metrics.md.
 
 D is 2026-11-26; a page as of D reads the days D − 7k, k = 0 … 11.
 """

@@ -1,4 +1,4 @@
-"""`GET /api/v1/analytics/calling` (api.md): the shape, 404 before a refresh, input and roles."""
+"""`GET /api/v1/analytics/calling` (docs/reference/api.md): shape, 404 unrefreshed, input, roles."""
 
 from __future__ import annotations
 

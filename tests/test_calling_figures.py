@@ -1,4 +1,4 @@
-"""Calling engagement analytics: every figure against hand-computed boundary datasets (metrics.md).
+"""Calling analytics (docs/reference/metrics.md): every figure against hand-computed boundaries.
 
 As of Thursday 2026-11-26 the last completed week W0 is Sunday 2026-11-15 … Saturday 2026-11-21.
 """

@@ -1,4 +1,4 @@
-"""The one clock: as-of date, weeks and months (rules.md, Time)."""
+"""The one clock: as-of date, weeks and months (docs/reference/rules.md#time)."""
 
 import datetime as dt
 

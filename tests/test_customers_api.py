@@ -1,4 +1,4 @@
-"""REST API of customers (api.md): GET /customers, GET /customers/{id}, partner admins, audit."""
+"""REST API of customers (docs/reference/api.md#customers): list, details, partner admins, audit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Customer statuses (rules.md): every boundary, computed by hand, as of D = 2026-11-26."""
+"""Customer statuses (docs/reference/rules.md#customer-statuses): every boundary, D = 2026-11-26."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The demo dataset generator: determinism, validity per dataset.md, coverage of rules and metrics.
+"""The demo generator: determinism, validity per docs/reference/dataset.md, rules/metrics covered.
 
 Plain tests: no database. The coverage checks re-derive statuses and analytics cohorts from the
-generated lines with simple Python, straight from the wording of rules.md and metrics.md.
+generated lines with simple Python, from docs/reference/rules.md and docs/reference/metrics.md.
 """
 
 from __future__ import annotations
@@ -433,7 +433,7 @@ def test_partners_people_and_external_admins(world: World) -> None:
     assert ext.count(("P2", "P1")) >= 2 and ext.count(("P1", "P2")) >= 1
 
 
-# --- coverage of rules.md --------------------------------------------------------------------
+# --- coverage of docs/reference/rules.md -----------------------------------------------------
 
 
 def test_every_status_occurs(world: World) -> None:
@@ -530,7 +530,7 @@ def test_assignment_history(world: World) -> None:
     assert 0.55 <= statistics.median(ratios) <= 0.95
 
 
-# --- coverage of metrics.md --------------------------------------------------------------------
+# --- coverage of docs/reference/metrics.md ---------------------------------------------------
 
 
 @pytest.mark.parametrize("product", ["meetings", "calling"])

@@ -1,4 +1,4 @@
-"""`/api/v1/helpdesk/cases`: shapes, roles, isolation, validation (api.md)."""
+"""`/api/v1/helpdesk/cases` (docs/reference/api.md#helpdesk): shapes, roles, isolation, input."""
 
 from __future__ import annotations
 

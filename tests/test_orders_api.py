@@ -1,4 +1,4 @@
-"""`POST /api/v1/orders` and `POST /api/v1/subscriptions/{id}/setup` (api.md)."""
+"""`POST /api/v1/orders`, `/subscriptions/{id}/setup` (docs/reference/api.md#orders-and-set-up)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Orders and set-up (rules.md, Orders and set-up; Trials: conversion)."""
+"""Orders and set-up (docs/reference/rules.md#orders-and-set-up; #trials: conversion)."""
 
 from __future__ import annotations
 

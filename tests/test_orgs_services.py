@@ -1,5 +1,5 @@
 """Organizations: the own first-time set-up and people; a customer's users and license
-assignment done on its behalf (rules.md; docs Launch organization)."""
+assignment done on its behalf (docs/reference/rules.md#role-table; guide: Launch organization)."""
 
 from __future__ import annotations
 

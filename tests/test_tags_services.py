@@ -1,4 +1,4 @@
-"""Tag rules (rules.md, Tags): names, limits, life cycle, audit, and concurrent edits."""
+"""Tag rules (docs/reference/rules.md#tags): names, limits, life cycle, audit, concurrent edits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`POST /api/v1/trials`, `/trials/{id}/extend`, `/trials/{id}/end` (api.md): answers, 422s and
+"""`POST /api/v1/trials`, `/extend`, `/end` (docs/reference/api.md#trials): answers, 422s and
 the role × action table (403 for a role that may not, 404 out of scope, nothing changed)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Trials (rules.md, Trials): start, extend, end, one in force per customer, audited, e-mailed."""
+"""Trials (docs/reference/rules.md#trials): start, extend, end, one in force, audited, e-mailed."""
 
 from __future__ import annotations
 

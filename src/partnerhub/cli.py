@@ -1,4 +1,4 @@
-"""`partnerhub`: every Django management command, as manage.py would run it (api.md)."""
+"""`partnerhub`: every Django management command, as manage.py runs it (docs/reference/api.md)."""
 
 from __future__ import annotations
 

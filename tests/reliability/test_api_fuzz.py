@@ -396,7 +396,7 @@ HOSTILE_REQUESTS = [
         {"item_id": "Sub-FZ-ACTIVE", "product": "calling", "user_ids": ["U\x00"]},
         ["body", "user_ids", 0],
     ),
-    # Bodies that are not JSON: django-ninja answered 400, which api.md does not know.
+    # Bodies that are not JSON: django-ninja answered 400 (docs/reference/api.md#errors: 422).
     ("post", "/api/v1/helpdesk/cases", "{not json", ["body"]),
     ("post", "/api/v1/helpdesk/cases", '{"area": "calling", "severity": NaN}', ["body"]),
     # Dates at the ends of the calendar: the windows around them overflowed (OverflowError).
@@ -490,7 +490,7 @@ def test_an_ingest_line_with_a_nul_is_a_bad_line_and_writes_nothing(
 
 def test_every_operation_documents_the_common_error_answers() -> None:
     """Given the OpenAPI document, then every operation declares 401, 403, 404 and 422 with the
-    `{"detail": …}` shape of api.md (or a more precise one of its own)."""
+    `{"detail": …}` shape of docs/reference/api.md#errors (or a more precise one of its own)."""
     document = schema.raw_schema
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

@@ -3,7 +3,7 @@
 URL patterns come from the resolver and API operations from the OpenAPI document, so a new page
 or endpoint cannot be forgotten: a route whose parameters this file cannot fill fails the test.
 Callers: anonymous, a plain `user`, each partner role, the helpdesk team, and a full admin of
-another partner. Denied calls must answer as rules.md says and change nothing.
+another partner. Denied calls answer as docs/reference/rules.md#denials says, changing nothing.
 """
 
 from __future__ import annotations

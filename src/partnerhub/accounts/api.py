@@ -1,4 +1,4 @@
-"""REST API of the partner's people (api.md): administrators, roles, invitations."""
+"""REST API of the partner's people (docs/reference/api.md#people-and-roles): roles, invitations."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ class Partner(models.Model):
     ext_id = models.CharField(_("id"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     country = models.CharField(_("country"), max_length=2, blank=True, default="")
-    # The first-time set-up of the partner's own organization (rules.md, Orders and set-up).
+    # The own organization's first-time set-up (docs/reference/rules.md#orders-and-set-up).
     org_setup_at = models.DateTimeField(null=True, blank=True)
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
     terms_accepted_by = models.ForeignKey(

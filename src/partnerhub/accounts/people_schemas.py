@@ -1,4 +1,4 @@
-"""API shapes of the partner's people (api.md: GET /admins, PUT /users/{email}/role)."""
+"""API shapes of the partner's people (docs/reference/api.md#people-and-roles)."""
 
 from __future__ import annotations
 

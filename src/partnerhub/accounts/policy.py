@@ -1,4 +1,4 @@
-"""The one permission policy (rules.md, "Roles and what they may do").
+"""The one permission policy (docs/reference/rules.md#roles-and-what-they-may-do).
 
 Every view and API operation asks here and nowhere else:
 - `customer_scope(user)` — the customers a person may see at all (everything else answers 404);

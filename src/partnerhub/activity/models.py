@@ -151,7 +151,7 @@ class MeetingParticipant(models.Model):
 
 
 class UsageDay(models.Model):
-    """A day on which a customer user used a product (rules.md "used"): derived by the loader.
+    """A day a customer user used a product (docs/reference/rules.md#usage); derived by the loader.
 
     used7/used90 become an EXISTS over a narrow index instead of a scan of calls and meetings.
     """

@@ -1,4 +1,4 @@
-"""`GET /api/v1/analytics/subscriptions?product=meetings|calling&as_of=…` (api.md)."""
+"""`GET /api/v1/analytics/subscriptions?product=meetings|calling&as_of=` (docs/reference/api.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The SQL of the subscriptions analytics: the stored snapshot's statements, and its reading.
 
-The figures of metrics.md are stored per line and day (`LineDay`): a page as of D needs the days
+The figures of docs/reference/metrics.md are stored per line and day (`LineDay`): a page as of D
 D − 7k, k = 0 … 11 (the trend's points; the tables read D, whose rows also carry D − 7).
 `analytics.services` runs the statements, set-based, whatever the number of customers:
 
@@ -104,7 +104,7 @@ def _extreme(function: str, *terms: str) -> str:
 
 
 def _in_force_sql(alias: str, day: str) -> str:
-    """SQL condition: the item `alias` is in force on `day` (rules.md; see in_force_q)."""
+    """SQL condition: the item `alias` is in force on `day` (docs/reference/rules.md#in-force)."""
     return f'{alias}.start <= {day} AND {alias}."end" >= {day} AND {_state_ok_sql(alias)}'
 
 
@@ -376,7 +376,7 @@ def figures(user: Any, product: str, as_of: dt.date) -> Iterator[Figures]:
 
 def trend(computed: Figures) -> list[dict[str, Any]]:
     """Twelve points d = D − 7k (k = 11 … 0): Σ total, Σ assigned, Σ used7 over the items in
-    force on d with a line for the product (metrics.md), from the snapshot in one query."""
+    force on d with a line for the product (docs/reference/metrics.md), one snapshot query."""
     as_of = computed.as_of
     days = [as_of - dt.timedelta(days=WEEK * k) for k in range(TREND_POINTS - 1, -1, -1)]
     sums = {

@@ -8,7 +8,7 @@ LINE_FIGURES_TABLE = "analytics_line_figures"
 
 
 class LineFigures(models.Model):
-    """One license line in force on D with its assigned and used figures (metrics.md).
+    """One license line in force on D, with assigned and used figures (docs/reference/metrics.md).
 
     `figures.figures()` fills a temporary table of this shape once per request from the
     person's `LineDay` rows of D; every KPI, median and table of the page is then a small query
@@ -42,7 +42,7 @@ class LineFigures(models.Model):
 
 
 class LineDay(models.Model):
-    """The figures of one meetings/calling line on one day of the snapshot (metrics.md).
+    """One meetings/calling line's figures on one day of the snapshot (docs/reference/metrics.md).
 
     A row exists for every meetings/calling line (licenses ≥ 0) of every item in force on `day`,
     whatever the partner; a page as of D reads the rows of D (its tables and KPIs) and of

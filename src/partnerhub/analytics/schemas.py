@@ -1,4 +1,4 @@
-"""Shapes of `GET /api/v1/analytics/subscriptions` (api.md; row keys as metrics.md names them)."""
+"""Shapes of `GET /api/v1/analytics/subscriptions` (docs/reference/api.md)."""
 
 from __future__ import annotations
 

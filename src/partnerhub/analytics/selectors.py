@@ -1,4 +1,4 @@
-"""Subscriptions analytics (metrics.md): the KPI row, the license trend and the five sections.
+"""Subscriptions analytics (docs/reference/metrics.md): KPI row, trend and the five sections.
 
 `subscriptions_analytics` answers everything for one person, product and as-of date in a
 constant number of queries, from the stored snapshot — which it only reads: the page and the
@@ -52,7 +52,7 @@ SECTION_KEYS = ("recently_added", "expiring", "renewing", "low_assignment", "ove
 WINDOW_DAYS = 90  # "next 90 days" / "last 90 days"
 COHORT_MIN_DAYS = 30  # low assignment compares items added at least 30 days ago
 
-# The row keys of each table, in the order of metrics.md.
+# The row keys of each table, in the order of docs/reference/metrics.md.
 ROW_KEYS: dict[str, tuple[str, ...]] = {
     "recently_added": (
         "customer_id", "customer", "item_id", "is_trial", "days_since_added", "total", "used",
@@ -81,7 +81,7 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def pct(part: int | None, whole: int | None) -> Decimal | None:
-    """100·part/whole with one decimal, half to even; None when whole is 0 (metrics.md)."""
+    """100·part/whole, one decimal, half to even; None if whole is 0 (docs/reference/metrics.md)."""
     if not whole:
         return None
     return (Decimal(100 * (part or 0)) / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
@@ -99,7 +99,7 @@ def _ratio2(part: int, whole: int) -> Decimal | None:
 
 @dataclass(frozen=True)
 class Windows:
-    """The conditions of metrics.md as of D, on rows with start/end/is_trial/auto_renew/total/
+    """The conditions of docs/reference/metrics.md as of D, on rows with start/end/is_trial/
     assigned/product fields (LineFigures, or ItemLine annotated by `_counted_lines`)."""
 
     as_of: dt.date
@@ -226,7 +226,7 @@ def _section_filters(product: str, windows: Windows, medians: Mapping[str, Any])
 
 
 def _section_kpis(agg: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The KPI cards of the five sections (api.md keys) from the aggregate query."""
+    """The KPI cards of the five sections (docs/reference/api.md keys) from the aggregate query."""
     over_customers = agg["over_limit__customers"]
     return {
         "recently_added": {
@@ -329,7 +329,7 @@ _ROW_FIELDS = (
 
 
 def _row(section: str, values: Mapping[str, Any], as_of: dt.date) -> dict[str, Any]:
-    """A table row with the keys of metrics.md (days and percentages from the row's figures)."""
+    """A table row with the keys of docs/reference/metrics.md (days and percentages computed)."""
     total, assigned, used = values["total"], values["assigned"], values["used"]
     row = {
         "customer_id": values["customer_ext_id"],
@@ -376,7 +376,7 @@ def subscriptions_analytics(
     tables: Mapping[str, TableRequest] | None = None,
     with_trend: bool = True,
 ) -> dict[str, Any]:
-    """The subscriptions analytics of the person's scope as of D for one product (api.md shape),
+    """The subscriptions analytics of the person's scope as of D, a product (docs/reference/api.md),
     from the stored snapshot of D (services.snapshot_for_page() makes sure it is complete).
 
     `tables` says which rows of which sections to fetch (default: every row of every section,

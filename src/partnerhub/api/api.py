@@ -1,6 +1,6 @@
 """The REST API (`/api/v1`): one NinjaAPI, session and token auth, errors as `{"detail": …}`.
 
-Each domain app contributes `router` from its own `api.py`; paths are those of api.md.
+Each domain app contributes `router` from its `api.py`; paths are those of docs/reference/api.md.
 """
 
 from __future__ import annotations

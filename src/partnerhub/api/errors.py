@@ -1,4 +1,4 @@
-"""The API's error answers (api.md: `{"detail": …}`): their schema in the OpenAPI document, and
+"""The API's error answers (docs/reference/api.md#errors): their schema in the OpenAPI document, and
 input no database can store (NUL characters) or no JSON parser accepts, refused as 422 naming
 the field before it reaches a view."""
 
@@ -25,7 +25,7 @@ class ErrorOut(Schema):
     detail: str | list[dict[str, Any]]
 
 
-# The answers every operation may give besides its own (api.md "Errors").
+# The answers every operation may give besides its own (docs/reference/api.md#errors).
 COMMON_ERRORS = {
     401: gettext_lazy("No valid token: send Authorization: Bearer TOKEN."),
     403: gettext_lazy("The caller's role does not allow this action."),

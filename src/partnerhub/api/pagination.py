@@ -1,4 +1,4 @@
-"""`?page=N&page_size=M` paging that answers `{"count": total, "items": [...]}` (api.md)."""
+"""`?page=N&page_size=M` paging, answering `{"count", "items"}` (docs/reference/api.md#paging)."""
 
 from __future__ import annotations
 

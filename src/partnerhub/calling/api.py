@@ -1,4 +1,4 @@
-"""`GET /api/v1/analytics/calling` (api.md)."""
+"""`GET /api/v1/analytics/calling` (docs/reference/api.md#calling-analytics)."""
 
 from __future__ import annotations
 

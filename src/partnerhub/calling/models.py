@@ -1,4 +1,4 @@
-"""Weekly calling rollups (metrics.md, Calling engagement analytics), stored per refresh.
+"""Weekly calling rollups (docs/reference/metrics.md#refresh), stored per refresh.
 
 A refresh builds every rollup row under its own id inside one transaction and only then becomes
 the current refresh of its week: a refresh that dies half-way leaves the previous one visible.

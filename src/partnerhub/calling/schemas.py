@@ -1,4 +1,4 @@
-"""Shapes of `GET /api/v1/analytics/calling` (api.md; keys as metrics.md names them)."""
+"""Shapes of `GET /api/v1/analytics/calling` (docs/reference/api.md#calling-analytics)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ class QueueCustomerOut(BaseModel):
 
 
 class CallingAnalyticsOut(BaseModel):
-    """Every calling figure for one week, with the 8-week trends (metrics.md)."""
+    """Every calling figure for one week, with the 8-week trends (docs/reference/metrics.md)."""
 
     as_of: dt.date
     week: WeekOut

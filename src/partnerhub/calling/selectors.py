@@ -1,4 +1,4 @@
-"""Reads of the calling analytics (metrics.md), from the rollups of the current refresh.
+"""Reads of the calling analytics (docs/reference/metrics.md), from the current refresh's rollups.
 
 Everything is scoped to the person's own partner's customers (policy.partner_customer_scope) and
 summed by the database; Python only divides the sums and rounds the ratios (half to even).
@@ -39,7 +39,7 @@ def ratio(numerator: float, denominator: float, places: int = 1, scale: int = 1)
 
 
 def pct(numerator: float, denominator: float) -> float | None:
-    """A percentage 0–100 with one decimal (metrics.md), None on a zero denominator."""
+    """A percentage 0–100, one decimal (docs/reference/metrics.md#conventions); None on 0."""
     return ratio(numerator, denominator, 1, 100)
 
 
@@ -207,7 +207,7 @@ def quality_by_endpoint(*, user: Any, refresh: Refresh, week: dt.date) -> list[d
 
 
 def queue_figures(*, user: Any, refresh: Refresh, week: dt.date) -> dict[str, Any]:
-    """feature_use and queue_kpis over the customers with call queues (metrics.md)."""
+    """feature_use and queue_kpis of the customers with call queues (docs/reference/metrics.md)."""
     names = {f"f_{name}": Sum(f"feature_{name}") for name in FEATURES}
     s = (
         _scoped(CustomerWeek, user, refresh)

@@ -1,4 +1,4 @@
-"""The weekly calling refresh (metrics.md, Calling engagement analytics).
+"""The weekly calling refresh (docs/reference/metrics.md#refresh).
 
 `refresh_analytics(as_of=D)` computes the rollups of the weeks W7 … W0 for every partner at once,
 set-based in SQL: one grouped pass over the weeks' calls at the customer-week grain for every
@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 WEEKS = 8
 WEEK = dt.timedelta(days=7)
-# Call volume buckets of licensed users (metrics.md, users_by_volume): 0, 1–5, 6–20, > 20.
+# Licensed users' call volume buckets (docs/reference/metrics.md#calling-usage): 0, 1–5, 6–20, > 20.
 LOW_MAX_CALLS = 5
 MEDIUM_MAX_CALLS = 20
 # worst_endpoint only considers endpoint types with at least this many calls in the week.

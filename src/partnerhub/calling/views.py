@@ -26,7 +26,7 @@ from partnerhub.core.views import Column, is_htmx, partner_view, sort_key_from, 
 
 PER_PAGE = 50
 # Who may ask for a refresh now: the refresh feeds the analytics from newly fed data, so it goes
-# with the ingest right (partner full administrators only, rules.md).
+# with the ingest right (partner full administrators only, docs/reference/rules.md#role-table).
 REFRESH_ACTION = Action.INGEST
 
 

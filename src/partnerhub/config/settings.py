@@ -37,7 +37,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
-# Business settings (rules.md, metrics.md); the as-of date is read only by partnerhub.core.clock.
+# Business settings (docs/reference/rules.md#settings); the as-of date is read only by core.clock.
 PARTNERHUB_TODAY = os.environ.get("PARTNERHUB_TODAY") or None
 EXPIRING_SOON_DAYS = int(os.environ.get("EXPIRING_SOON_DAYS", "30"))
 NO_RECENT_ACTIVITY_DAYS = int(os.environ.get("NO_RECENT_ACTIVITY_DAYS", "30"))

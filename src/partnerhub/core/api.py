@@ -1,4 +1,4 @@
-"""REST API of the audit trail (api.md: GET /audit)."""
+"""REST API of the audit trail (docs/reference/api.md#audit-trail)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Recording changes in the audit trail (rules.md, Auditing)."""
+"""Recording changes in the audit trail (docs/reference/rules.md#auditing)."""
 
 from __future__ import annotations
 

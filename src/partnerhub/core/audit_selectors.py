@@ -1,5 +1,5 @@
 """Reads of the audit trail, scoped to what the person may see and redacted to what their partner
-may read (rules.md, Auditing and Tags).
+may read (docs/reference/rules.md#auditing, #tags).
 
 A customer of partner B can have an external administrator from partner A, so B's trail of that
 customer holds entries A recorded (A's tags put on it, A's helpdesk cases about it). Such an entry

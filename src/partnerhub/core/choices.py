@@ -15,7 +15,7 @@ class Product(models.TextChoices):
 
 
 class Role(models.TextChoices):
-    """The role a person of a partner organization holds (rules.md)."""
+    """The role a person of a partner organization holds (docs/reference/rules.md#role-table)."""
 
     PARTNER_FULL_ADMIN = "partner_full_admin", _("Partner full administrator")
     SALES_FULL_ADMIN = "sales_full_admin", _("Sales full administrator")

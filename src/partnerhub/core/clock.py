@@ -81,7 +81,7 @@ def last_completed_week(day: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def months_between(a: dt.date, b: dt.date) -> int:
-    """Whole calendar months from a to b (rules.md), never below 0."""
+    """Whole calendar months from a to b, never below 0 (docs/reference/rules.md)."""
     months = (b.year - a.year) * 12 + (b.month - a.month)
     if b.day < a.day:
         months -= 1

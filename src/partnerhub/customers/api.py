@@ -1,4 +1,4 @@
-"""REST API of customers (api.md): the list, one customer, and its partner administrators."""
+"""REST API of customers (docs/reference/api.md#customers): list, details, partner admins."""
 
 from __future__ import annotations
 

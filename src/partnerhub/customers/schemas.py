@@ -1,4 +1,4 @@
-"""API shapes of customers (api.md: GET /customers, GET /customers/{id}, partner admins)."""
+"""API shapes of customers (docs/reference/api.md#customers)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class CustomerOut(Schema):
     tags: list[str]
     managed_by: str
     created: dt.date
-    # The start of a scheduled subscription or trial (no status yet; rules.md), else null.
+    # A scheduled item's start (no status yet; docs/reference/rules.md#scheduled-items), else null.
     starts: dt.date | None = None
 
 

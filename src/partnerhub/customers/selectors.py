@@ -173,7 +173,7 @@ def decorate_customers(customers: Sequence[Customer], *, user: Any, day: dt.date
             setattr(customer, "managed_by", "partner" if own else "external")  # noqa: B010
         codes = statuses_from_mask(getattr(customer, "status_mask", 0))
         customer.status_codes = codes  # type: ignore[attr-defined]
-        # A scheduled item (rules.md) of a customer with nothing in force: the pages say when
+        # A scheduled item (docs/reference/rules.md), nothing else in force: the pages say when
         # it starts, since no trial or subscription status does.
         starts = [
             r["start"]

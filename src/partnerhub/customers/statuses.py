@@ -1,4 +1,4 @@
-"""Customer statuses (rules.md, "Customer statuses"), computed by the database.
+"""Customer statuses (docs/reference/rules.md#customer-statuses), computed by the database.
 
 - `status_conditions`: one boolean SQL condition per status (`EXISTS`, correlated on the
   customer); the status filter uses them, so the database evaluates only the statuses asked for.
@@ -87,7 +87,7 @@ def activity_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def inactivity_cutoff(day: dt.date) -> dt.date:
     """The latest creation date of a customer that can be without recent activity: a customer
-    added after D−N is younger than the window, so it is not inactive (rules.md)."""
+    added after D−N is younger than the window, so not inactive (docs/reference/rules.md)."""
     return day - dt.timedelta(days=no_recent_activity_days())
 
 

@@ -1,4 +1,4 @@
-"""`/helpdesk/cases` (api.md): open, list, read and comment on partner helpdesk cases."""
+"""`/helpdesk/cases` (docs/reference/api.md#helpdesk): open, list, read and comment on cases."""
 
 from __future__ import annotations
 

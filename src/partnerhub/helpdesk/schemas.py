@@ -44,7 +44,7 @@ class StatusChangeOut(Schema):
 
 
 class CaseOut(Schema):
-    """A case: `id`, `number`, `status`, `comments` (api.md) and its other details."""
+    """A case: `id`, `number`, `status`, `comments` and more (docs/reference/api.md#helpdesk)."""
 
     id: int
     number: str

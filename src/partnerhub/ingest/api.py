@@ -28,7 +28,7 @@ _NDJSON_BODY = {
             "application/x-ndjson": {
                 "schema": {
                     "type": "string",
-                    "description": "JSON Lines of dataset.md, plain or gzip-compressed",
+                    "description": "JSON Lines of docs/reference/dataset.md, plain or gzip",
                 }
             }
         },

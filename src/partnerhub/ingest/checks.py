@@ -117,7 +117,7 @@ def _external_admin_email(pid: int | None) -> Check:
 
 
 def all_checks(pid: int | None) -> list[Check]:
-    """Every reference and identity rule of dataset.md that SQL decides."""
+    """Every reference and identity rule of docs/reference/dataset.md that SQL decides."""
     no_customer = _("no customer %(value)r (it must exist already or come on an earlier line)")
     if pid is not None:
         no_customer = _(

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-# dataset.md: "the error names every bad line (up to 100)".
+# docs/reference/dataset.md#all-or-nothing: "the error names every bad line (up to 100)".
 MAX_REPORTED_ERRORS = 100
 
 

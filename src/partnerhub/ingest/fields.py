@@ -47,7 +47,7 @@ MAX_LICENSES = 2_147_483_647  # PositiveIntegerField
 MAX_AMOUNT = 10**12  # DecimalField(max_digits=14, decimal_places=2)
 MAX_NUMBER = 1e15  # durations, waits and quality measures: anything larger is a unit mistake
 UTC = dt.UTC
-# The first time whose UTC day and week (from the Sunday before, rules.md) are both dates: Python's
+# The first time whose UTC day and week (docs/reference/rules.md#weeks) are both dates: Python's
 # dates start on Monday 0001-01-01. Times after 9999-12-31 UTC are no dates at all.
 FIRST_TIME = dt.datetime(1, 1, 7, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""The deterministic demo dataset generator: writes the JSON Lines format of `dataset.md`.
+"""The deterministic demo dataset generator: writes the format of docs/reference/dataset.md.
 
 Pure Python and orjson, no Django. The same `seed`, `customers` and `as_of` give the same bytes:
 every random choice comes from `random.Random` instances seeded from `seed` (one for the partner
@@ -19,7 +19,7 @@ Order of the lines (each refers only to earlier ones):
 Meetings, calls and admin sign-ins cover the `ACTIVITY_DAYS` (13 weeks) ending on `as_of`, so that
 every calling week, the 12-point assignment trend and "usage in the last 3 months" have data.
 
-Every customer status of `rules.md` and every analytics section of `metrics.md` is covered: a list
+Every status of docs/reference/rules.md and section of docs/reference/metrics.md is covered: a list
 of *scenarios* (boundaries such as an item ending exactly on D or D+31) is placed on fixed, seeded
 positions among the demo partner's customers; the other customers get weighted random profiles.
 """
@@ -48,7 +48,7 @@ from partnerhub.ingest import names
 Json = dict[str, Any]
 DAY: Final = dt.timedelta(days=1)
 
-# --- vocabulary of dataset.md ----------------------------------------------------------------
+# --- vocabulary of docs/reference/dataset.md -----------------------------------------------------
 
 PRODUCTS: Final = ("meetings", "calling", "messaging", "real_time_translation", "contact_center")
 ENDPOINTS: Final = (
@@ -1576,7 +1576,7 @@ _log = math.log
 
 
 def months_between(a: dt.date, b: dt.date) -> int:
-    """Whole calendar months from a to b (rules.md `months`), never below 0."""
+    """Whole calendar months from a to b, never below 0 (docs/reference/rules.md)."""
     months = (b.year - a.year) * 12 + (b.month - a.month)
     if b.day < a.day:
         months -= 1
@@ -1608,7 +1608,7 @@ def generate(
     as_of: dt.date,
     progress: bool = False,
 ) -> dict[str, int]:
-    """Write a demo dataset (JSON Lines, `dataset.md`) and answer the number of lines per kind.
+    """Write a demo dataset (docs/reference/dataset.md) and answer the number of lines per kind.
 
     `out` is a binary file object, or a path (`-` for standard output, `.gz` for gzip). The same
     `customers`, `seed` and `as_of` always give the same bytes.

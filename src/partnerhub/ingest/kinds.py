@@ -1,4 +1,4 @@
-"""The kinds of `dataset.md`: their fields, and how a valid line becomes rows of the staging tables.
+"""The kinds of docs/reference/dataset.md#kinds: their fields, and how a line becomes staging rows.
 
 Each kind lists its fields with a checker (`fields.py`) and a builder that applies the rules across
 fields and appends the line's staging rows (`lines.parse_line` drives them). References to other
@@ -91,7 +91,7 @@ class Context:
         return rows
 
     def day_and_week(self, start: dt.datetime) -> tuple[Any, Any]:
-        """The UTC day of a time and the Sunday starting its week (rules.md), memoised per day."""
+        """A time's UTC day and the Sunday starting its week (docs/reference/rules.md#weeks)."""
         day = start.date()
         out_day = self.days.get(day)
         if out_day is None:

@@ -1,4 +1,4 @@
-"""One load of dataset lines: all or nothing, in one transaction (dataset.md, Loading rules).
+"""A load of dataset lines, all or nothing in one transaction (docs/reference/dataset.md).
 
 The reader thread parses and checks lines and stages them in batches. Every `CHUNK_LINES` lines the
 loading thread merges the chunk into the real tables (`merge.py`) and empties the staging tables,

@@ -373,7 +373,7 @@ class Merger:
                 "JOIN {tag} x ON x.partner_id = c.partner_id AND lower(x.name) = lower(t.name) "
                 "WHERE true ON CONFLICT (customer_id, tag_id) DO NOTHING"
             )
-        if removed:  # rules.md: a tag exists while at least one customer carries it
+        if removed:  # a tag lives while a customer carries it (docs/reference/rules.md#tags)
             self.run(
                 "DELETE FROM {tag} "
                 "WHERE NOT EXISTS (SELECT 1 FROM {ctag} ct WHERE ct.tag_id = {tag}.id)"

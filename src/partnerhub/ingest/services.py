@@ -1,4 +1,4 @@
-"""Loading dataset lines (dataset.md): the one entry point for the CLI, the API and the demo."""
+"""Loading dataset lines (docs/reference/dataset.md): one entry point for the CLI, API and demo."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Derived usage days (rules.md "used") and the user-week call rollup, kept in step by the loader.
+"""Usage days (docs/reference/rules.md#usage) and the user-week call rollup, kept by the loader.
 
 A user used calling on a day with a `webex_calling` call starting that day (UTC), and meetings on a
 day with a meeting starting that day that they hosted or took part in. The loader keeps

@@ -1,4 +1,4 @@
-"""`GET /api/v1/jobs/{id}` (api.md): the state and outcome of a background job."""
+"""`GET /api/v1/jobs/{id}` (docs/reference/api.md#background-jobs): a job's state and outcome."""
 
 from __future__ import annotations
 

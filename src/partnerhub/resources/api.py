@@ -1,4 +1,4 @@
-"""`/resources`, `/resources/quick-links`, `/resources/featured` (api.md)."""
+"""`/resources`, `/resources/quick-links`, `/resources/featured` (docs/reference/api.md)."""
 
 from __future__ import annotations
 

@@ -203,7 +203,7 @@ def _curated_line(number: int, data: Any) -> tuple[dict[str, Any], list[str]]:
 def resources_load_curated(
     *, path: Path | None = None, record_audit: bool = True
 ) -> dict[str, int]:
-    """Upsert the curated `resource` lines (dataset.md); any bad line refuses the whole file.
+    """Upsert the curated `resource` lines (docs/reference/dataset.md); a bad line refuses the file.
 
     Idempotent: only new or changed lines are written; `record_audit` as for the guide.
     """

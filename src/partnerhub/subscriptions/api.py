@@ -1,4 +1,4 @@
-"""`POST /orders` and `POST /subscriptions/{id}/setup` (api.md)."""
+"""`POST /orders` and `POST /subscriptions/{id}/setup` (docs/reference/api.md#orders-and-set-up)."""
 
 from __future__ import annotations
 

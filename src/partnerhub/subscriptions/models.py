@@ -9,7 +9,7 @@ from partnerhub.core.choices import Product
 
 
 class ItemState(models.TextChoices):
-    """States of subscriptions and trials (dataset.md)."""
+    """States of subscriptions and trials (docs/reference/dataset.md#kinds)."""
 
     PROVISIONING = "provisioning", _("Ready to set up")
     ACTIVE = "active", _("Active")
@@ -24,7 +24,7 @@ TRIAL_STATES = {"active", "ended", "converted"}
 
 
 class Item(models.Model):
-    """A subscription or a trial: one table, so analytics treat both alike (metrics.md "item").
+    """A subscription or a trial, one table: analytics treat both alike (docs/reference/rules.md).
 
     Subscription and trial ids share one namespace here; the loader refuses a collision.
     """

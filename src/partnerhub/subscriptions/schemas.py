@@ -1,4 +1,4 @@
-"""Bodies of the orders and set-up API (api.md: POST /orders, /subscriptions/{id}/setup)."""
+"""Bodies of the orders and set-up API (docs/reference/api.md#orders-and-set-up)."""
 
 from __future__ import annotations
 

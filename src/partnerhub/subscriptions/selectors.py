@@ -1,4 +1,4 @@
-"""Reads about items (subscriptions and trials): "in force", assigned and used (rules.md).
+"""Reads about items: "in force", assigned and used (docs/reference/rules.md#items-licenses-usage).
 
 These are building blocks (Q objects and correlated subqueries) that the customer statuses and
 the analytics compose into set-based queries; none of them loops over rows in Python.
@@ -39,7 +39,7 @@ def in_force_state_q(prefix: str = "") -> Q:
 
 def scheduled_q(day: dt.date, prefix: str = "") -> Q:
     """Q for scheduled items: an active subscription or trial whose term starts after `day`
-    (rules.md, "Customer statuses": such an item keeps its customer from being expired)."""
+    (docs/reference/rules.md#customer-statuses: it keeps its customer from being expired)."""
     return Q(**{f"{prefix}start__gt": day, f"{prefix}state": "active"})
 
 

@@ -1,7 +1,7 @@
 """Writes about subscriptions: orders (new, change, renewal, cancel) and the set-up wizard.
 
 An order for a customer with a trial in force converts the trial and moves its license
-assignments to the ordered subscription, in the order's transaction (rules.md, Trials; Orders).
+assignments to the ordered subscription, in the order's transaction (docs/reference/rules.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""REST API of tags (api.md): the partner's tags, and replacing a customer's tags."""
+"""REST API of tags (docs/reference/api.md#tags): the partner's tags; a customer's tags replaced."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ MAX_TAG_LENGTH = 25
 
 
 class Tag(models.Model):
-    """A tag of one partner; exists while at least one customer carries it (rules.md)."""
+    """A tag of one partner; exists while a customer carries it (docs/reference/rules.md#tags)."""
 
     partner = models.ForeignKey("accounts.Partner", on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(_("name"), max_length=MAX_TAG_LENGTH)

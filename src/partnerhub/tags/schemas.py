@@ -1,4 +1,4 @@
-"""API shapes of tags (api.md: GET /tags, PUT /customers/{id}/tags)."""
+"""API shapes of tags (docs/reference/api.md#tags)."""
 
 from __future__ import annotations
 

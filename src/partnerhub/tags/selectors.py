@@ -11,7 +11,7 @@ from partnerhub.tags.models import CustomerTag, Tag
 
 
 def tag_list(*, user: Any, q: str = "") -> QuerySet[Tag]:
-    """The tags of the person's partner (visible to every admin, rules.md) by name, with
+    """The tags of the person's partner (seen by every admin, docs/reference/rules.md) by name, with
     `customer_count`: how many customers of the person's scope carry each (a sales
     administrator does not learn how many customers outside their scope carry a tag)."""
     tags = Tag.objects.filter(partner_id=user.partner_id)

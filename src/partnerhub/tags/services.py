@@ -1,4 +1,4 @@
-"""Writes about tags (rules.md, Tags): atomic, validated with messages naming the field, audited.
+"""Writes about tags (docs/reference/rules.md#tags): atomic, validated naming the field, audited.
 
 Limits: a name is 1–25 characters without NUL or bidirectional control characters
 (core.validation), unique per partner ignoring case; a customer carries at most 5

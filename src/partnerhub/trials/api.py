@@ -1,4 +1,4 @@
-"""`POST /trials`, `POST /trials/{id}/extend`, `POST /trials/{id}/end` (api.md)."""
+"""`POST /trials`, `/trials/{id}/extend`, `/trials/{id}/end` (docs/reference/api.md#trials)."""
 
 from __future__ import annotations
 

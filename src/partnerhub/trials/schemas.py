@@ -1,4 +1,4 @@
-"""Request and answer bodies of the trials API (api.md: POST /trials, /trials/{id}/extend|end)."""
+"""Request and answer bodies of the trials API (docs/reference/api.md#trials)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Writes about trials: start (for a new or existing customer), extend, end (rules.md, Trials).
+"""Writes about trials: start (new or existing customer), extend, end (docs/reference/rules.md).
 
 A customer has at most one trial in force: starting one locks the customer's row and checks again
 inside the transaction, so two admins starting a trial at the same moment end with one trial.
@@ -284,8 +284,9 @@ class TrialExtension:
 
 
 def trial_extension_preview(*, trial: Item, today: dt.date | None = None) -> TrialExtension:
-    """The rule of Extend (rules.md): the new end is today + 30 days, not added to the days left,
-    so a trial with more than 30 days left is shortened. Pages and the API show it before acting."""
+    """The rule of Extend (docs/reference/rules.md#trials): the new end is today + 30 days, not
+    added to the days left, so a trial with more than 30 days left is shortened. Pages and the
+    API show it before acting."""
     today = clock.today() if today is None else today
     return TrialExtension(current_end=trial.end, new_end=today + dt.timedelta(days=EXTENSION_DAYS))
 

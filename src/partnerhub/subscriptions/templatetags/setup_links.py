@@ -32,7 +32,7 @@ def _wizard_url(subscription_id: str) -> str:
 
 def _waits_for_set_up(customer: Any) -> bool:
     # Decorated customers carry their status codes; "ready to set up" is exactly a provisioning
-    # subscription (rules.md), so the others need no query.
+    # subscription (docs/reference/rules.md#orders-and-set-up), so the others need no query.
     codes = getattr(customer, "status_codes", None)
     return codes is None or Status.READY_TO_SET_UP in codes
 

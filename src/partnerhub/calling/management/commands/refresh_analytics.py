@@ -1,4 +1,4 @@
-"""`partnerhub refresh_analytics [--as-of D]`: compute the weekly calling rollups (api.md)."""
+"""`partnerhub refresh_analytics [--as-of D]`: weekly calling rollups (docs/reference/api.md)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ def _plain(text: str) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Write a realistic demo dataset in the JSON Lines format (dataset.md). The same "
+        "Write a realistic demo dataset in the format of docs/reference/dataset.md. The same "
         "--customers, --seed and --as-of always give the same file. FILE may end in .gz; "
         "- writes to standard output."
     )

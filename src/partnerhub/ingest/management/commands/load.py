@@ -1,4 +1,4 @@
-"""`partnerhub load FILE [FILE…]`: load dataset files (dataset.md), all or nothing."""
+"""`partnerhub load FILE [FILE…]`: load dataset files (docs/reference/dataset.md), all or none."""
 
 from __future__ import annotations
 
