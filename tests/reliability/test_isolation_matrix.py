@@ -24,6 +24,7 @@ from partnerhub.api.api import api
 from partnerhub.core.choices import Role
 from partnerhub.customers.models import CustomerExport, SavedFilter
 from partnerhub.helpdesk.models import Attachment
+from partnerhub.jobs.models import Job
 from partnerhub.tags.models import CustomerTag, Tag
 from tests.conftest import api_client_for
 from tests.customers_factories import InvoiceFactory
@@ -53,6 +54,7 @@ OUR_APPS = {
     "trials",
     "orgs",
     "ingest",
+    "jobs",
 }
 # Pages anyone may open (signing in and out, resetting a password).
 PUBLIC = re.compile(r"^(accounts/(login|logout|password/reset)|$)")
@@ -134,7 +136,10 @@ def world(partner, other_partner, people, stranger):
         partner=partner, role=Role.SALES_ADMIN, email="colleague@northwind.example"
     )
     helpdesk = HelpdeskUserFactory()
+    # A background job of the partner (an ingest), so /jobs/{id} is tried on a real one.
+    job = Job.objects.create(partner=partner, created_by=admin, kind="ingest", state="done")
     return {
+        "job": job,
         "customer": customer,
         "sub": sub,
         "invoice": invoice,
@@ -330,6 +335,8 @@ def _api_request(path: str, method: str, w: dict[str, Any]) -> tuple[str, Any, s
         "email": w["colleague"].email,
         "id": w["case"].number,
     }
+    if path.startswith("/jobs/"):
+        values["id"] = w["job"].public_id
     url = API_PREFIX + re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
     for name in re.findall(r"\{(\w+)\}", path):
         assert name in values, f"the matrix cannot fill {{{name}}} of {path}: add it here"
