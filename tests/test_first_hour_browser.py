@@ -146,3 +146,32 @@ def test_the_keyboard_reaches_the_pager_in_one_stop_per_row(
     skip.focus()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "customer-pager"
+
+
+LONG_NAME = "The Extraordinarily Long-Named International Holding of Northern Provinces Ltd"
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_a_long_customer_name_keeps_the_analytics_tables_readable(
+    page: Any, transactional_db: Any, partner: Any, full_admin: Any, width: int
+) -> None:
+    from tests.analytics_factories import assign, customer, days, item
+
+    assign(item(customer(partner, LONG_NAME), {"calling": 10}, end=days(20), ext_id="S-LONG"))
+    assign(item(customer(partner, "Bravo"), {"calling": 4}, end=days(40), ext_id="S-BRAVO"))
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, full_admin)
+    page.goto("/analytics/subscriptions/?product=calling")
+    section = page.locator("#section-expiring")
+    link = section.locator("tr[data-item='S-LONG']").get_by_test_id("customer-link")
+    link.wait_for()
+    # The name is cut (the whole of it on hover), so it cannot push the columns away.
+    assert link.get_attribute("title") == LONG_NAME
+    assert link.bounding_box()["width"] <= 22 * 16 + 1
+    # The page itself never scrolls sideways; a wide table scrolls inside its card, and the
+    # customer's name stays in view while it does.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    scroller = section.locator(".table-responsive")
+    scroller.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    box = link.bounding_box()
+    assert box["x"] >= 0 and box["x"] + min(box["width"], 50) <= width
