@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import select
 import shutil
 import socket
@@ -95,7 +96,7 @@ def _serve(data_dir: Path, log: Path, threads: int | None = None) -> Iterator[Se
     }
     env.update(
         PARTNERHUB_DATA_DIR=str(data_dir),
-        SECRET_KEY="slow-clients-test-secret-key-0123456789-0123456789",
+        SECRET_KEY=secrets.token_urlsafe(50),  # made per run: nothing secret is committed
         DEBUG="0",
     )
     if threads is not None:
