@@ -74,15 +74,22 @@
     if (el.id) return "#" + el.id;
     return null;
   }
+  // An answer may also swap other parts out of band, each settling on its own: only the
+  // swapped part that holds the control again (or the request's own target) takes the focus.
   var pendingFocus = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     var active = document.activeElement;
-    pendingFocus = target && active && target.contains(active) ? focusKey(active) : null;
+    var key = target && active && target.contains(active) ? focusKey(active) : null;
+    // Another answer landing meanwhile (e.g. query suggestions) leaves a pending focus alone.
+    if (key) pendingFocus = { key: key, target: target.id, until: Date.now() + 5000 };
   });
   document.addEventListener("htmx:afterSettle", function (event) {
+    if (pendingFocus && Date.now() > pendingFocus.until) pendingFocus = null;
     if (!pendingFocus) return;
-    var again = event.target.querySelector(pendingFocus) || event.target;
+    var again = event.target.querySelector(pendingFocus.key);
+    if (!again && event.target.id && event.target.id === pendingFocus.target) again = event.target;
+    if (!again) return;
     pendingFocus = null;
     if (again === event.target && !again.hasAttribute("tabindex")) again.setAttribute("tabindex", "-1");
     again.focus();
