@@ -113,6 +113,8 @@ def test_open_an_invoice_and_print_it(page, transactional_db, partner, full_admi
 
     # when I open the printable copy and print it
     page.get_by_test_id("invoice-print").click()
+    # (the button's script is deferred: click once the page has loaded it)
+    page.wait_for_load_state("load")
     page.get_by_test_id("print-button").click()
 
     # then the browser's print dialog is asked for
