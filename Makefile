@@ -8,9 +8,9 @@ BIN := $(VENV)/bin
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?= -n 2 --dist loadgroup -rs
 
-.PHONY: install system-deps demo test lint typecheck pytest browser bench serve clean messages audit
+.PHONY: install system-deps demo test lint typecheck pytest browser bench serve clean messages catalogs audit
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed catalogs
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -33,6 +33,7 @@ serve: install
 lint: install
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy
@@ -55,6 +56,11 @@ audit: install
 
 messages: install
 	cd src/partnerhub && ../../$(BIN)/partnerhub makemessages -l pl --ignore 'static/*'
+
+# The translation catalogs (locale/*/LC_MESSAGES/*.po) compiled to .mo: build output, not
+# committed (.gitignore). msgfmt when installed (checks format strings), else Python.
+catalogs: $(VENV)/.installed
+	$(BIN)/python tools/compile_messages.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run_all.py

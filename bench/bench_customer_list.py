@@ -286,7 +286,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from partnerhub.accounts.models import Partner, User
-    from partnerhub.customers.paging import short_queries
+    from partnerhub.core.sql import without_jit
     from partnerhub.customers.statuses import activity_window
 
     if connection.vendor != "postgresql":
@@ -322,7 +322,7 @@ def main() -> None:
                   "win_start": win_start, "win_end": win_end}  # fmt: skip
 
     def raw() -> list[tuple[Any, ...]]:
-        with short_queries(), connection.cursor() as cursor:
+        with without_jit(), connection.cursor() as cursor:
             cursor.execute(RAW_PAGE_SQL, sql_params)
             return cursor.fetchall()
 

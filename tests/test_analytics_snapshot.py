@@ -27,7 +27,13 @@ from partnerhub.analytics.services import (
 )
 from partnerhub.orgs.services import licenses_assign, licenses_unassign
 from partnerhub.subscriptions.models import Assignment
-from partnerhub.subscriptions.services import order_place, subscription_setup
+from partnerhub.subscriptions.order_services import (
+    OrderDetails,
+    order_change,
+    order_new,
+    order_renew,
+)
+from partnerhub.subscriptions.services import subscription_setup
 from partnerhub.trials.services import trial_end, trial_extend, trial_start
 from tests.analytics_factories import D, assign, customer, days, item, use
 from tests.factories import CustomerUserFactory
@@ -280,15 +286,15 @@ def test_an_order_and_its_set_up_show_at_once(partner, full_admin):
     assert row(analytics(full_admin), "renewing", "S1")["total"] == 10
 
     # When a change order makes it 25
-    order_place(actor=full_admin, action="change", subscription=sub,
-                lines=[{"product": "calling", "licenses": 25}])  # fmt: skip
+    order_change(actor=full_admin, subscription=sub,
+                 details=OrderDetails(lines=[{"product": "calling", "licenses": 25}]))  # fmt: skip
 
     # Then
     assert row(analytics(full_admin), "renewing", "S1")["total"] == 25
 
     # When a new subscription is ordered (ready to set up: not in force), then set up
-    new = order_place(actor=full_admin, action="new", customer=acme, start=D, end=days(365),
-                      lines={"meetings": 7}).subscription  # fmt: skip
+    new = order_new(actor=full_admin, customer=acme, start=D, end=days(365),
+                    details=OrderDetails(lines={"meetings": 7})).subscription  # fmt: skip
     assert row(analytics(full_admin, "meetings"), "recently_added", new.ext_id) is None
     subscription_setup(actor=full_admin, subscription=new, admin_email="it@acme.example")
 
@@ -306,7 +312,7 @@ def test_an_order_converting_a_trial_moves_its_licenses_at_once(partner, full_ad
     assert row(analytics(full_admin), "recently_added", "T1")["assigned"] == 2
 
     # When an order for the customer converts the trial
-    order_place(actor=full_admin, action="renewal", subscription=sub, end=days(400))
+    order_renew(actor=full_admin, subscription=sub, end=days(400))
 
     # Then the licenses are on the subscription, and the trial is no longer in force
     answer = analytics(full_admin)

@@ -21,7 +21,7 @@ from django.db import connection
 from partnerhub.activity.models import Call, UserCallWeek
 from partnerhub.calling import services
 from partnerhub.calling.models import CustomerWeek, Refresh, RefreshStatus
-from partnerhub.calling.services import PAUSE_ENV, WEEK, refresh_analytics
+from partnerhub.calling.services import WEEK, refresh_analytics
 from partnerhub.calling.tasks import refresh_analytics_task
 from partnerhub.core import scheduler
 from tests.calling_factories import (
@@ -36,6 +36,8 @@ from tests.calling_factories import (
 )
 
 UTC = dt.UTC
+# Read by settings.TEST_REFRESH_PAUSE_AT under PARTNERHUB_TESTING: where the refresh waits.
+PAUSE_ENV = "PARTNERHUB_REFRESH_PAUSE"
 ROLLUPS = {"calling_customerweek": CustomerWeek}
 
 
@@ -218,7 +220,13 @@ def test_a_refresh_killed_half_way_leaves_the_previous_rollups(
     db_url = _database_for_subprocess(tmp_path)
     before = _read_state(db_url)
     # when a second refresh in another process is killed with SIGKILL half-way
-    env = {**os.environ, "DATABASE_URL": db_url, PAUSE_ENV: step, "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "PARTNERHUB_TESTING": "1",  # the pause is read only under test settings
+        PAUSE_ENV: step,
+        "PYTHONUNBUFFERED": "1",
+    }
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -280,9 +288,8 @@ def _wait_until_released(db_url: str, expected: dict[str, Any]) -> dict[str, Any
     ],
 )
 def test_the_refresh_is_scheduled_sundays_at_midnight_utc(after, expected):
-    path, weekday, hour = next(s for s in scheduler.SCHEDULE if "calling" in s[0])
-    assert scheduler.next_run(after, weekday, hour) == expected
-    assert scheduler._load(path) is refresh_analytics_task
+    job = next(j for j in scheduler.SCHEDULE if j.task is refresh_analytics_task)
+    assert scheduler.next_run(after, job.weekday, job.hour) == expected
 
 
 @pytest.mark.django_db

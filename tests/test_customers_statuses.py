@@ -320,7 +320,7 @@ def test_the_reasons_say_why(full_admin: Any) -> None:
     ItemFactory(customer=c, ext_id="T-1", is_trial=True, end=day(0))
     decorated = customer_with_statuses(customer=c, user=full_admin, day=D)
     reasons = {b.code: b.reasons for b in decorated.statuses}
-    assert reasons["license_overage"] == ["Sub-100232 calling: 12 assigned of 10 licenses"]
+    assert reasons["license_overage"] == ["Sub-100232 Webex Calling: 12 assigned of 10 licenses"]
     assert reasons["expiring_soon"] == ["Trial T-1 ends today", "Sub-100231 ends in 12 days"]
     assert reasons["ready_to_set_up"] == ["Sub-100233 is waiting for set-up"]
     assert reasons["no_recent_activity"] == ["Last administrator sign-in 2026-10-01 (56 days ago)"]

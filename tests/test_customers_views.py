@@ -85,7 +85,7 @@ def test_the_list_shows_statuses_with_reasons_products_tags_and_managed_by(
     html = body(response)
     assert "1 customer" in html
     assert 'data-status="license_overage"' in html
-    assert "Sub-100231 calling: 12 assigned of 10 licenses" in html
+    assert "Sub-100231 Webex Calling: 12 assigned of 10 licenses" in html
     assert "Sub-100231 ends in 12 days" in html
     assert "Webex Calling" in html
     assert 'data-tag="gold"' in html

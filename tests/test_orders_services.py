@@ -11,8 +11,15 @@ from django.core.exceptions import ValidationError
 
 from partnerhub.core.models import AuditEvent
 from partnerhub.subscriptions.models import Assignment, Item, Order
+from partnerhub.subscriptions.order_services import (
+    OrderDetails,
+    order_cancel,
+    order_change,
+    order_new,
+    order_renew,
+)
 from partnerhub.subscriptions.selectors import assigned_subquery
-from partnerhub.subscriptions.services import order_place, subscription_setup
+from partnerhub.subscriptions.services import subscription_setup
 from tests.factories import AssignmentFactory, CustomerFactory, CustomerUserFactory, D, ItemFactory
 
 
@@ -23,10 +30,9 @@ def customer(partner):
 
 def _new(actor, customer_, **kwargs):
     fields = {
-        "action": "new",
         "customer": customer_,
         "subscription_id": "Sub-200001",
-        "order_id": "O-1",
+        "id": "O-1",
         "lines": [{"product": "calling", "licenses": 40}],
         "start": dt.date(2026, 12, 1),
         "end": dt.date(2027, 11, 30),
@@ -35,7 +41,10 @@ def _new(actor, customer_, **kwargs):
         "currency": "eur",
     }
     fields.update(kwargs)
-    return order_place(actor=actor, **fields)
+    details = OrderDetails(
+        **{key: fields.pop(key) for key in ("id", "lines", "amount", "currency")}
+    )
+    return order_new(actor=actor, details=details, **fields)
 
 
 def _assigned(item, product, day=D):
@@ -72,7 +81,7 @@ def test_a_new_order_creates_a_provisioning_subscription_with_its_order(full_adm
 
 
 def test_ids_are_generated_when_the_order_has_none(full_admin, customer):
-    result = _new(full_admin, customer, subscription_id=None, order_id=None)
+    result = _new(full_admin, customer, subscription_id=None, id=None)
 
     assert result.subscription.ext_id == "Sub-100001"
     assert result.order.ext_id == "Ord-100001"
@@ -97,7 +106,6 @@ def test_a_new_order_is_audited(full_admin, customer):
         ({"lines": []}, "lines"),
         ({"lines": [{"product": "calling", "licenses": -1}]}, "lines"),
         ({"lines": [{"product": "fax", "licenses": 1}]}, "lines"),
-        ({"action": "upgrade"}, "action"),
         ({"amount": "ten"}, "amount"),
         ({"currency": "EURO"}, "currency"),
     ],
@@ -146,11 +154,12 @@ def active_sub(customer):
 
 
 def test_a_change_updates_the_lines_it_names_and_keeps_the_others(full_admin, active_sub):
-    order_place(
+    order_change(
         actor=full_admin,
-        action="change",
         subscription=active_sub,
-        lines=[{"product": "calling", "licenses": 25}, {"product": "messaging", "licenses": 3}],
+        details=OrderDetails(
+            lines=[{"product": "calling", "licenses": 25}, {"product": "messaging", "licenses": 3}]
+        ),
     )
 
     lines = dict(active_sub.lines.values_list("product", "licenses"))
@@ -161,7 +170,7 @@ def test_a_change_updates_the_lines_it_names_and_keeps_the_others(full_admin, ac
 
 
 def test_a_renewal_moves_the_end_a_year_on_by_default(full_admin, active_sub):
-    order_place(actor=full_admin, action="renewal", subscription=active_sub)
+    order_renew(actor=full_admin, subscription=active_sub)
 
     active_sub.refresh_from_db()
     assert active_sub.end == dt.date(2027, 12, 31)
@@ -171,14 +180,10 @@ def test_a_renewal_moves_the_end_a_year_on_by_default(full_admin, active_sub):
 
 def test_a_renewal_to_a_given_end_must_come_after_the_current_end(full_admin, active_sub):
     with pytest.raises(ValidationError) as exc:
-        order_place(
-            actor=full_admin, action="renewal", subscription=active_sub, end=dt.date(2026, 12, 31)
-        )
+        order_renew(actor=full_admin, subscription=active_sub, end=dt.date(2026, 12, 31))
 
     assert "end" in exc.value.message_dict
-    order_place(
-        actor=full_admin, action="renewal", subscription=active_sub, end=dt.date(2027, 6, 30)
-    )
+    order_renew(actor=full_admin, subscription=active_sub, end=dt.date(2027, 6, 30))
     active_sub.refresh_from_db()
     assert active_sub.end == dt.date(2027, 6, 30)
 
@@ -186,12 +191,12 @@ def test_a_renewal_to_a_given_end_must_come_after_the_current_end(full_admin, ac
 def test_a_cancellation_cancels_and_a_cancelled_subscription_takes_no_more_orders(
     full_admin, active_sub
 ):
-    order_place(actor=full_admin, action="cancel", subscription=active_sub)
+    order_cancel(actor=full_admin, subscription=active_sub)
 
     active_sub.refresh_from_db()
     assert active_sub.state == "cancelled"
     with pytest.raises(ValidationError) as exc:
-        order_place(actor=full_admin, action="renewal", subscription=active_sub)
+        order_renew(actor=full_admin, subscription=active_sub)
     assert "state" in exc.value.message_dict
 
 
@@ -199,9 +204,13 @@ def test_a_change_needs_a_subscription_and_not_a_trial(full_admin, customer):
     trial = ItemFactory(customer=customer, is_trial=True, ext_id="Trial-1")
 
     with pytest.raises(ValidationError) as missing:
-        order_place(actor=full_admin, action="change", lines={"calling": 1})
+        order_change(
+            actor=full_admin, subscription=None, details=OrderDetails(lines={"calling": 1})
+        )
     with pytest.raises(ValidationError) as on_trial:
-        order_place(actor=full_admin, action="change", subscription=trial, lines={"calling": 1})
+        order_change(
+            actor=full_admin, subscription=trial, details=OrderDetails(lines={"calling": 1})
+        )
 
     assert "subscription_id" in missing.value.message_dict
     assert "subscription_id" in on_trial.value.message_dict
@@ -283,7 +292,7 @@ def test_conversion_is_all_or_nothing(full_admin, customer, trial_with_users, mo
 def test_a_cancellation_does_not_convert_the_trial(
     full_admin, customer, trial_with_users, active_sub
 ):
-    order_place(actor=full_admin, action="cancel", subscription=active_sub)
+    order_cancel(actor=full_admin, subscription=active_sub)
 
     trial_with_users.refresh_from_db()
     assert trial_with_users.state == "active"

@@ -17,7 +17,7 @@ from django.db.migrations.state import ProjectState
 from django.test.utils import CaptureQueriesContext
 
 from partnerhub.core.models import AuditEvent
-from partnerhub.resources.models import Resource
+from partnerhub.resources.models import Resource, guide_ext_id, guide_languages
 from partnerhub.resources.services import (
     CURATED_FILE,
     guide_dir,
@@ -26,7 +26,17 @@ from partnerhub.resources.services import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-GUIDE_SLUGS = sorted(p.stem for p in guide_dir().glob("*.md"))
+
+
+def guide_files_ids(root: Path) -> list[str]:
+    """The resource ids of the guide's files: English pages, then each translation's."""
+    ids = [guide_ext_id(p.stem) for p in root.glob("*.md")]
+    for language in guide_languages()[1:]:
+        ids += [guide_ext_id(p.stem, language) for p in (root / language).glob("*.md")]
+    return sorted(ids)
+
+
+GUIDE_IDS = guide_files_ids(guide_dir())
 CURATED_IDS = sorted(
     json.loads(line)["id"] for line in CURATED_FILE.read_text().splitlines() if line.strip()
 )
@@ -48,7 +58,7 @@ def curated_ids() -> list[str]:
 def test_a_new_database_after_migrate_holds_the_guide_quick_links_and_featured_resources():
     # given the test database, which pytest creates with `migrate` (nothing else ran)
     # then every guide page and every curated link is indexed
-    assert guide_ids() == [f"guide-{slug}" for slug in GUIDE_SLUGS]
+    assert guide_ids() == GUIDE_IDS
     assert curated_ids() == CURATED_IDS
     # and the page's quick links and featured resources are there, from the guide and the links
     assert Resource.objects.filter(ext_id="guide-getting-started", quick_link=True).exists()
@@ -85,7 +95,7 @@ def test_migrating_again_with_an_unchanged_guide_writes_nothing():
         if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
     ]
     assert writes == []
-    assert guide_ids() == [f"guide-{slug}" for slug in GUIDE_SLUGS]
+    assert guide_ids() == GUIDE_IDS
     assert curated_ids() == CURATED_IDS
 
 
@@ -177,5 +187,5 @@ def test_partnerhub_migrate_on_a_new_sqlite_file_fills_resources_and_help(tmp_pa
     first = rows()
     migrate()
     # then the guide pages and the curated links are there, once each
-    assert first == sorted([f"guide-{slug}" for slug in GUIDE_SLUGS] + CURATED_IDS)
+    assert first == sorted(GUIDE_IDS + CURATED_IDS)
     assert rows() == first

@@ -264,7 +264,7 @@ def test_customer_details_group_licenses_and_amounts(partner, full_admin):
     assert '<td class="text-end">1,500</td>' in subscriptions
     assert "available of 1,500" in subscriptions
     assert subscriptions.count("12,345.50 EUR") == 2  # the invoice and the order
-    assert "calling: 1,500" in subscriptions
+    assert "Webex Calling: 1,500" in subscriptions  # an order line names its product
     assert "1500" not in overview + subscriptions and "12345" not in subscriptions
     assert re.search(r'style="width: [0-9.]+%"', subscriptions)
 

@@ -20,7 +20,14 @@ from django.urls import reverse
 
 from partnerhub.customers.models import CustomerManager, ExternalAdmin
 from partnerhub.subscriptions.models import Assignment, Item
-from partnerhub.subscriptions.services import order_place, subscription_setup
+from partnerhub.subscriptions.order_services import (
+    OrderDetails,
+    order_cancel,
+    order_change,
+    order_new,
+    order_renew,
+)
+from partnerhub.subscriptions.services import subscription_setup
 from partnerhub.tags.models import Tag
 from partnerhub.trials.services import trial_end, trial_extend, trial_start
 from tests.conftest import api_client_for
@@ -231,13 +238,16 @@ def test_no_entry_point_can_skip_the_policy_the_services_refuse_too(
     # Given the services called directly, as a new page or script might
     before = snapshot()
     calls = [
-        lambda: order_place(actor=attacker, action="cancel", subscription=b["sub"]),
-        lambda: order_place(
+        lambda: order_cancel(actor=attacker, subscription=b["sub"]),
+        lambda: order_change(
+            actor=attacker, subscription=b["sub"], details=OrderDetails(lines={"calling": 5})
+        ),
+        lambda: order_renew(actor=attacker, subscription=b["sub"]),
+        lambda: order_new(
             actor=attacker,
-            action="new",
             customer=b["customer"],
-            lines={"calling": 5},
             end=dt.date(2027, 12, 31),
+            details=OrderDetails(lines={"calling": 5}),
         ),
         lambda: subscription_setup(actor=attacker, subscription=b["prov"]),
         lambda: trial_start(actor=attacker, customer=b["customer"], lines={"calling": 5}),

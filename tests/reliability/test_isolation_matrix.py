@@ -56,8 +56,9 @@ OUR_APPS = {
     "ingest",
     "jobs",
 }
-# Pages anyone may open (signing in and out, resetting a password).
-PUBLIC = re.compile(r"^(accounts/(login|logout|password/reset)|$)")
+# Pages anyone may open (signing in and out, resetting a password, choosing the language: a
+# cookie before signing in, one's own profile after; tests/test_i18n_mechanics.py).
+PUBLIC = re.compile(r"^(accounts/(login|logout|password/reset|language)|$)")
 # Global (not a partner's) objects: the resources library.
 GLOBAL_OBJECT_ROUTES = re.compile(r"^resources/")
 VOLATILE_FIELDS = {"last_login", "last_used_at"}

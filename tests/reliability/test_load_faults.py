@@ -29,11 +29,12 @@ import psycopg
 import pytest
 
 from partnerhub.ingest.generator import generate
-from partnerhub.ingest.loader import PAUSE_ENV
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 AS_OF = dt.date(2026, 11, 26)
 CLI = str(Path(sys.executable).parent / "partnerhub")
+# Read by settings.TEST_LOAD_PAUSE_AT under PARTNERHUB_TESTING: where the load waits to be killed.
+PAUSE_ENV = "PARTNERHUB_TEST_PAUSE_AT"
 # kinds with ids -> the table holding them (subscriptions and trials share one)
 ID_TABLES = {
     "customer": "customers_customer",

@@ -16,7 +16,7 @@ from partnerhub.accounts.people_selectors import (
 )
 from partnerhub.accounts.people_services import user_invite, user_set_role
 from partnerhub.accounts.policy import ALL_CUSTOMER_ROLES, Action, can
-from partnerhub.api.pagination import page_slice
+from partnerhub.core.paging import page_slice
 
 router = Router(tags=["people"])
 

@@ -77,6 +77,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     # before, so reactivating the person brings none of them back. The database default keeps
     # the loader's raw INSERTs valid.
     session_generation = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # The language of the person's pages and e-mails; "" until they choose one: their browser's
+    # Accept-Language decides their pages, and e-mails go in LANGUAGE_CODE. The database default
+    # keeps the loader's raw INSERTs valid (a loaded person has not chosen yet).
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        default="",
+        db_default="",
+        choices=settings.LANGUAGES,
+        help_text=_("The language of your pages and e-mails."),
+    )
 
     objects = UserManager()
 

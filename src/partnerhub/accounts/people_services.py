@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from partnerhub.accounts.policy import Action, can
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Role
+from partnerhub.core.language import speaking_to
 from partnerhub.core.validation import check_email
 
 
@@ -127,14 +129,20 @@ def user_invite(
             before=None,
             after={"email": person.email, "name": name, "role": role},
         )
+        # The invited person has chosen no language yet: they are written to in the one the
+        # inviter works in.
+        language = translation.get_language()
         transaction.on_commit(
-            lambda: _send_invitation(person=person, inviter=actor, base_url=base_url)
+            lambda: _send_invitation(
+                person=person, inviter=actor, base_url=base_url, language=language
+            )
         )
     return person
 
 
-def _send_invitation(*, person: User, inviter: Any, base_url: str) -> None:
-    """E-mail the password-set link (Django's password-reset token: single use, expires)."""
+def _send_invitation(*, person: User, inviter: Any, base_url: str, language: str | None) -> None:
+    """E-mail the password-set link (Django's password-reset token: single use, expires), in
+    the person's language, else `language` (the inviter's)."""
     uid = urlsafe_base64_encode(force_bytes(person.pk))
     token = default_token_generator.make_token(person)
     path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
@@ -144,6 +152,7 @@ def _send_invitation(*, person: User, inviter: Any, base_url: str) -> None:
         "partner": inviter.partner,
         "link": f"{base_url.rstrip('/')}{path}",
     }
-    subject = render_to_string("accounts/invite_subject.txt", context).strip()
-    body = render_to_string("accounts/invite_email.txt", context)
+    with speaking_to(person, fallback=language):
+        subject = render_to_string("accounts/invite_subject.txt", context).strip()
+        body = render_to_string("accounts/invite_email.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])

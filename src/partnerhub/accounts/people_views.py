@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from partnerhub.accounts.people_forms import InviteForm
 from partnerhub.accounts.people_selectors import (
     PEOPLE_SORTS,
     ROLE_DESCRIPTIONS,
@@ -24,8 +24,8 @@ from partnerhub.accounts.people_selectors import (
 from partnerhub.accounts.people_services import user_invite, user_set_role
 from partnerhub.accounts.policy import Action, can
 from partnerhub.core.choices import Role
-from partnerhub.core.forms import StyledForm
-from partnerhub.core.views import paginate, partner_view, render_page_or_fragment
+from partnerhub.core.paging import paginate
+from partnerhub.core.views import partner_view, render_page_or_fragment
 
 PEOPLE_COLUMNS: list[tuple[str, Any]] = [
     ("name", gettext_lazy("Name")),
@@ -139,14 +139,6 @@ def user_role(request: HttpRequest, pk: int) -> HttpResponse:
             % {"person": person.display_name, "role": person.get_role_display()},
         )
     return redirect("accounts:user_detail", pk=person.pk)
-
-
-class InviteForm(StyledForm):
-    email = forms.EmailField(label=gettext_lazy("E-mail"))
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200, required=False)
-    role = forms.ChoiceField(
-        label=gettext_lazy("Role"), choices=Role.choices, initial=Role.SALES_ADMIN
-    )
 
 
 @partner_view(Action.MANAGE_ROLES)

@@ -16,16 +16,15 @@ its commercial data — those belong to the partner that manages the customer
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from partnerhub.core.choices import Role
-
-if TYPE_CHECKING:
-    from partnerhub.customers.models import Customer
+from partnerhub.customers.models import Customer, CustomerManager, ExternalAdmin
 
 
 class Action(StrEnum):
@@ -116,6 +115,13 @@ def is_partner_admin(user: Any) -> bool:
     )
 
 
+def may_choose_language(user: Any) -> bool:
+    """Any signed-in, active person chooses the language of their own pages and e-mails,
+    whatever their role (a `user`, the helpdesk team, the operator): it is their own profile
+    only, so it is no role's action."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
 def is_helpdesk_team(user: Any) -> bool:
     """An active member of the operator's Partner Helpdesk team (never a partner's person)."""
     return bool(
@@ -128,8 +134,6 @@ def is_helpdesk_team(user: Any) -> bool:
 
 def customer_scope(user: Any) -> QuerySet[Customer]:
     """The customers `user` may see: all of the partner or assigned ones, plus external ones."""
-    from partnerhub.customers.models import Customer, CustomerManager, ExternalAdmin
-
     if not is_partner_admin(user):
         return Customer.objects.none()
     external = Q(id__in=ExternalAdmin.objects.filter(user=user).values("customer_id"))
@@ -145,8 +149,6 @@ def customer_scope(user: Any) -> QuerySet[Customer]:
 def partner_customer_scope(user: Any) -> QuerySet[Customer]:
     """The customers of the person's own partner within their scope (analytics count these)."""
     if not is_partner_admin(user):
-        from partnerhub.customers.models import Customer
-
         return Customer.objects.none()
     return customer_scope(user).filter(partner_id=user.partner_id)
 
@@ -191,8 +193,6 @@ def customer_scope_for(user: Any, action: Action) -> QuerySet[Customer]:
     """The customers in scope on which `action` is allowed (e.g. the customers one may start a
     trial for): all in scope for EXTERNAL_ACTIONS, else only the own partner's."""
     if not _role_allows(user, action):
-        from partnerhub.customers.models import Customer
-
         return Customer.objects.none()
     if action in EXTERNAL_ACTIONS:
         return customer_scope(user)
@@ -204,7 +204,7 @@ def get_customer(user: Any, ext_id: str, action: Action | None = None) -> Custom
     `action`, also 403 unless that action is allowed on it."""
     customer = customer_scope(user).filter(ext_id=ext_id).select_related("partner").first()
     if customer is None:
-        raise Http404("No such customer.")
+        raise Http404(_("No such customer."))
     if action is not None and not _allowed_on(user, action, customer):
         raise PermissionDenied
     return customer
@@ -214,7 +214,7 @@ def require(user: Any, action: Action, customer: Customer | None = None) -> None
     """Raise 404 for a customer out of scope, 403 for an action the role does not allow or that
     is not allowed on that customer (an external one)."""
     if customer is not None and not _in_scope(user, customer):
-        raise Http404("No such customer.")
+        raise Http404(_("No such customer."))
     allowed = (
         _role_allows(user, action) if customer is None else _allowed_on(user, action, customer)
     )

@@ -1,12 +1,15 @@
-"""Writes about people: passwords, API tokens, roles."""
+"""Writes about people: passwords, API tokens, roles, their language."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import ApiToken, User
 from partnerhub.core import clock
@@ -66,3 +69,13 @@ def user_set_password(*, user: User, password: str) -> None:
         user.set_password(password)
         user.save(update_fields=["password"])
         audit_record(actor=user, action="password.set", obj_type="user", obj_id=user.email)
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Keep the language a person chose for their pages and e-mails ("" hands it back to their
+    browser). A personal preference, like a token's name: not an audited change."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": [_("Choose one of the languages offered.")]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -32,6 +32,7 @@ from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -40,6 +41,7 @@ from django.utils.translation import ngettext
 from partnerhub.accounts.backends import sign_in_identity
 from partnerhub.accounts.models import SignInCounter, User
 from partnerhub.core import clock
+from partnerhub.core.language import speaking_to
 
 Scope = SignInCounter.Scope
 # An unlock link is e-mailed when the lock engages; asking again sends another at most this often,
@@ -272,8 +274,10 @@ def _mail_unlock_link(request: HttpRequest, identity: str) -> None:
         },
     )
     context = {"person": user, "link": request.build_absolute_uri(path)}
-    subject = render_to_string("registration/unlock_subject.txt", context).strip()
-    body = render_to_string("registration/unlock_email.txt", context)
+    # In the person's language; if they have chosen none, in that of the page they asked on.
+    with speaking_to(user, fallback=translation.get_language()):
+        subject = render_to_string("registration/unlock_subject.txt", context).strip()
+        body = render_to_string("registration/unlock_email.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 

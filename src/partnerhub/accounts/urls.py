@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from partnerhub.accounts import people_views, views
+from partnerhub.accounts import language_views, people_views, views
 from partnerhub.core import audit_views
 
 app_name = "accounts"
@@ -11,6 +11,8 @@ urlpatterns = [
     path("login/unlock/", views.unlock_request, name="unlock_request"),
     path("login/unlock/<uidb64>/<token>/", views.unlock, name="unlock"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The language switcher: anyone (signed in: kept on their profile; before: a cookie).
+    path("language/", language_views.language_choose, name="language"),
     path("password/change/", views.StyledPasswordChangeView.as_view(), name="password_change"),
     path("password/reset/", views.StyledPasswordResetView.as_view(), name="password_reset"),
     path("password/reset/done/", views.password_reset_done, name="password_reset_done"),

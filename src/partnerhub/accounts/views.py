@@ -8,11 +8,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -24,6 +26,7 @@ from partnerhub.accounts.models import ApiToken
 from partnerhub.accounts.policy import Action, is_partner_admin
 from partnerhub.accounts.services import token_create, token_revoke
 from partnerhub.core.forms import StyledForm, style_fields
+from partnerhub.core.language import speaking_to
 from partnerhub.core.views import partner_view
 
 
@@ -163,7 +166,32 @@ class StyledPasswordChangeView(auth_views.PasswordChangeView):
         return super().form_valid(form)
 
 
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, whose e-mail is written in the person's language (if they have
+    chosen none, in that of the page they asked on)."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        with speaking_to(context.get("user"), fallback=translation.get_language()):
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name,
+            )
+
+
 class StyledPasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
     template_name = "registration/simple_form.html"
     success_url = reverse_lazy("accounts:password_reset_done")
     email_template_name = "registration/reset_email.txt"

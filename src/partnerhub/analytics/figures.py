@@ -7,9 +7,9 @@ D − 7k, k = 0 … 11 (the trend's points; the tables read D, whose rows also c
 - `build_sql` — every line's rows on the missing days D − 7k, in one statement: one pass over
   the usage days D − 166 … D (per user and product, a bit per week in which they used it) and
   one grouped pass over the assignments (a bit per point at which each is active).
-- `stale_items_sql` / `refresh_sql` — the rows of a few items (those a write changed, and those
-  of rows appended since the watermark) recomputed on every stored day, with correlated counts
-  that the indexes answer: cheap for a few items, far too slow for all of them.
+- `stale_items_sql` / `refresh_sql` — the rows of a few items (those the ledger of changed items
+  names, and those of rows appended since the watermark) recomputed on every stored day, with
+  correlated counts that the indexes answer: cheap for a few items, far too slow for all of them.
 
 Per request, `figures()` fills a temporary table (`LineFigures`) with the person's rows of D,
 and `trend()` sums the twelve days. The SQL is plain and portable (SQLite and PostgreSQL); the
@@ -19,51 +19,27 @@ few spellings that differ are behind `_days`, `_shift`, `_or_agg` and `_extreme`
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import QuerySet, Sum
 
 from partnerhub.accounts.policy import partner_customer_scope
 from partnerhub.analytics.models import LINE_FIGURES_TABLE, LineDay, LineFigures
-from partnerhub.core.choices import Product
+from partnerhub.core.sql import compose as compose_sql
+from partnerhub.core.sql import count_if
+from partnerhub.subscriptions.kpis import PRODUCTS
 
-PRODUCTS = (Product.MEETINGS.value, Product.CALLING.value)
 TREND_POINTS = 12
 WEEK = 7
 USED7_DAYS = 7  # used7: the days d − 6 … d
 USED90_DAYS = 90  # used90: the days d − 89 … d
 # used90 at point k spans the weeks (bits) k … k + 11 of used7 and six days of week k + 12.
 USED90_WEEKS = USED90_DAYS // WEEK
-
-_TOKEN = re.compile(r"%\((\w+)\)s|\{(\w+)\}")
-
-
-def _compose(
-    template: str, values: Mapping[str, Any], fragments: Mapping[str, tuple[str, Sequence[Any]]]
-) -> tuple[str, list[Any]]:
-    """Positional SQL and params from `%(name)s` values (tuples expand) and `{name}` fragments."""
-    params: list[Any] = []
-
-    def replace(match: re.Match[str]) -> str:
-        name, fragment = match.groups()
-        if fragment:
-            sql, fragment_params = fragments[fragment]
-            params.extend(fragment_params)
-            return sql
-        value = values[name]
-        if isinstance(value, tuple):
-            params.extend(value)
-            return ", ".join(["%s"] * len(value))
-        params.append(value)
-        return "%s"
-
-    return _TOKEN.sub(replace, template), params
 
 
 def _scope_sql(user: Any) -> tuple[str, Sequence[Any]]:
@@ -128,7 +104,7 @@ def base_values() -> dict[str, Any]:
 
 def compose(template: str, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """One statement of this module with the base values and `values` (no scope)."""
-    return _compose(template, {**base_values(), **values}, {})
+    return compose_sql(template, {**base_values(), **values})
 
 
 _LINE_DAY_COLUMNS = (
@@ -226,7 +202,7 @@ JOIN subscriptions_itemline l ON l.item_id = i.id AND l.product IN (%(products)s
 LEFT JOIN counted f ON f.item_id = l.item_id AND f.product = l.product
 WHERE %(go)s
 ORDER BY p.day, i.customer_id, l.id
-"""
+"""  # noqa: S608 — _meta tables and this module's SQL; values bound
     return sql, values
 
 
@@ -235,7 +211,8 @@ ORDER BY p.day, i.customer_id, l.id
 
 def stale_items_sql() -> str:
     """SQL selecting the items to refresh: those named (`items`) and those of rows appended
-    since the watermark (`wm_item`, `wm_line`, `wm_assignment`, `wm_usage`); none unless `go`."""
+    since the watermark (`wm_item`, `wm_line`, `wm_assignment`, `wm_usage`, and `wm_change` of
+    the ledger of changed items); none unless `go`."""
     return """
 SELECT i.id FROM subscriptions_item i WHERE %(go)s AND (i.id > %(wm_item)s OR i.id IN (%(items)s))
 UNION SELECT l.item_id FROM subscriptions_itemline l WHERE %(go)s AND l.id > %(wm_line)s
@@ -244,6 +221,7 @@ UNION SELECT a.item_id FROM subscriptions_assignment a
 UNION SELECT a.item_id FROM activity_usageday x
       JOIN subscriptions_assignment a ON a.user_id = x.user_id AND a.product = x.product
       WHERE %(go)s AND x.id > %(wm_usage)s
+UNION SELECT c.item_id FROM subscriptions_itemchange c WHERE %(go)s AND c.id > %(wm_change)s
 """
 
 
@@ -252,14 +230,14 @@ def delete_stale_sql() -> str:
     return f"""
 DELETE FROM {LineDay._meta.db_table}
 WHERE %(go)s AND item_id IN ({stale_items_sql()})
-"""
+"""  # noqa: S608 — _meta tables and this module's SQL; values bound
 
 
 def _used_exists(day: str, back: int, length: int) -> str:
     """SQL: the assignment's user used its product on any of the `length` days ending `back`
     days before `day`."""
     return (
-        "EXISTS (SELECT 1 FROM activity_usageday x"
+        "EXISTS (SELECT 1 FROM activity_usageday x"  # noqa: S608 — _meta tables and this module's SQL; values bound
         " WHERE x.user_id = a.user_id AND x.product = a.product"
         f" AND x.day >= {_shift(day, -(back + length - 1))} AND x.day <= {_shift(day, -back)})"
     )
@@ -280,11 +258,11 @@ def refresh_sql() -> str:
 WITH stale AS ({stale_items_sql()}),
 counted AS (
     SELECT s.day, a.item_id, a.product,
-           SUM(CASE WHEN {active} THEN 1 ELSE 0 END) AS assigned,
-           SUM(CASE WHEN {active} AND {used7} THEN 1 ELSE 0 END) AS used,
-           SUM(CASE WHEN {active} AND {used90} THEN 1 ELSE 0 END) AS used_90,
-           SUM(CASE WHEN {active_before} THEN 1 ELSE 0 END) AS assigned_before,
-           SUM(CASE WHEN {active_before} AND {used_before} THEN 1 ELSE 0 END) AS used_before
+           {count_if(active, "assigned")},
+           {count_if(f"{active} AND {used7}", "used")},
+           {count_if(f"{active} AND {used90}", "used_90")},
+           {count_if(active_before, "assigned_before")},
+           {count_if(f"{active_before} AND {used_before}", "used_before")}
     FROM analytics_snapshotday s
     JOIN subscriptions_assignment a
       ON a.from_date <= {day} AND (a.to_date IS NULL OR a.to_date > {before})
@@ -300,7 +278,7 @@ JOIN subscriptions_item i ON {_in_force_sql("i", day)}
 JOIN subscriptions_itemline l ON l.item_id = i.id AND l.product IN (%(products)s)
 LEFT JOIN counted f ON f.day = s.day AND f.item_id = l.item_id AND f.product = l.product
 WHERE %(go)s AND i.id IN (SELECT id FROM stale)
-"""
+"""  # noqa: S608 — _meta tables and this module's SQL; values bound
 
 
 # --- Reading one person's figures -----------------------------------------------------------
@@ -317,22 +295,7 @@ FROM {LineDay._meta.db_table} f
 JOIN subscriptions_item i ON i.id = f.item_id
 JOIN customers_customer c ON c.id = f.customer_id
 WHERE f.day = %(d)s AND f.product IN (%(products)s) AND f.total > 0 AND f.customer_id IN ({{scope}})
-"""
-
-
-@contextmanager
-def tuned() -> Iterator[None]:
-    """On PostgreSQL: one transaction with JIT off.
-
-    Measured at 20,000 customers: JIT spent seconds compiling one-off statements whose cost
-    estimates are high, longer than running them.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        yield
+"""  # noqa: S608 — _meta tables and this module's SQL; values bound
 
 
 @dataclass(frozen=True)
@@ -349,7 +312,7 @@ class Figures:
 
     def execute(self, template: str) -> None:
         """Run one statement of this module with the computation's values and scope."""
-        sql, params = _compose(
+        sql, params = compose_sql(
             template, {**base_values(), "d": self.as_of}, {"scope": _scope_sql(self.user)}
         )
         with connection.cursor() as cursor:

@@ -108,14 +108,16 @@ class SnapshotDay(models.Model):
 class SnapshotWatermark(models.Model):
     """The newest source rows (by id) that the stored days reflect: one row, id 1.
 
-    Rows appended since (items, lines, assignments, usage days written without a service, as
-    tests' factories do) mark their items stale; the next build or refresh recomputes them.
+    Rows appended since (to the ledger of changed items by the services, and to the sources by
+    anything else, as tests' factories do) mark their items stale; the next build or refresh
+    recomputes them.
     """
 
     item_id = models.BigIntegerField(default=0)
     line_id = models.BigIntegerField(default=0)
     assignment_id = models.BigIntegerField(default=0)
     usage_id = models.BigIntegerField(default=0)
+    change_id = models.BigIntegerField(default=0)  # the ledger subscriptions.ItemChange
     updated_at = models.DateTimeField()
 
 

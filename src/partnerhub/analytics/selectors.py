@@ -8,9 +8,9 @@ copies the person's lines of D from it into a temporary table; the cohort median
 query), every KPI (one aggregate query) and each table (one query) then read it with the ORM,
 and `figures.trend()` sums the twelve trend points of the snapshot.
 
-`kpi_customer_ids` answers the first-row KPIs as a lazy queryset of customer ids (for the
-customer list's `?kpi=` filter), with the same conditions (`Windows`) on the subscriptions
-selectors.
+The conditions of the sections and KPIs (`Windows`, `cohort_medians`) are rules on license
+lines in `subscriptions.kpis`, which the customer list's `kpi:` filter applies too;
+`kpi_customer_ids` answers a first-row KPI for one person as a lazy queryset of customer ids.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from fractions import Fraction
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -36,21 +34,21 @@ from django.db.models import (
     Sum,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Cast, Greatest, Lower, RowNumber
-from django.db.models.lookups import LessThan
+from django.db.models.functions import Cast, Greatest, Lower
 
 from partnerhub.accounts.policy import partner_customer_scope
-from partnerhub.analytics.figures import PRODUCTS, figures, trend, tuned
-from partnerhub.analytics.keys import KPI_KEYS
+from partnerhub.analytics.figures import PRODUCTS, figures, trend
 from partnerhub.analytics.models import LineFigures
-from partnerhub.subscriptions.models import ItemLine
-from partnerhub.subscriptions.selectors import assigned_subquery, in_force_q
+from partnerhub.core.sql import without_jit
+from partnerhub.subscriptions.kpis import (
+    KPI_KEYS,
+    Windows,
+    cohort_medians,
+    customers_counted_by,
+)
 
 SECTION_KEYS = ("recently_added", "expiring", "renewing", "low_assignment", "over_limit")
-WINDOW_DAYS = 90  # "next 90 days" / "last 90 days"
-COHORT_MIN_DAYS = 30  # low assignment compares items added at least 30 days ago
 
 # The row keys of each table, in the order of docs/reference/metrics.md.
 ROW_KEYS: dict[str, tuple[str, ...]] = {
@@ -94,89 +92,7 @@ def _ratio2(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
 
 
-# --- 2. Sections, KPIs and medians (on LineFigures, or on ItemLine annotated alike) -----------
-
-
-@dataclass(frozen=True)
-class Windows:
-    """The conditions of docs/reference/metrics.md as of D, on rows with start/end/is_trial/
-    assigned/product fields (LineFigures, or ItemLine annotated by `_counted_lines`)."""
-
-    as_of: dt.date
-
-    @property
-    def recent(self) -> Q:
-        """0 <= days_since_added <= 90 (in force already means start <= D)."""
-        return Q(start__gte=self.as_of - dt.timedelta(days=WINDOW_DAYS))
-
-    @property
-    def ending(self) -> Q:
-        """0 <= days_to_end <= 90 (in force already means end >= D)."""
-        return Q(end__lte=self.as_of + dt.timedelta(days=WINDOW_DAYS))
-
-    @property
-    def expiring(self) -> Q:
-        return self.ending & (Q(is_trial=True) | Q(auto_renew=False))
-
-    @property
-    def renewing(self) -> Q:
-        return self.ending & Q(is_trial=False, auto_renew=True)
-
-    @property
-    def cohort(self) -> Q:
-        """days_since_added >= 30 and total > 0."""
-        return Q(start__lte=self.as_of - dt.timedelta(days=COHORT_MIN_DAYS), total__gt=0)
-
-    @property
-    def over(self) -> Q:
-        return Q(assigned__gt=F("total"))
-
-    def low(self, medians: Mapping[str, tuple[int, int, int, int]], product: str) -> Q:
-        """ratio < factor·M for `product`, compared exactly in integers (no float rounding).
-
-        With M = (a1/t1 + a2/t2)/2 and factor = n/d: a/t < factor·M
-        ⇔ 2·d·a·t1·t2 < n·t·(a1·t2 + a2·t1).
-        """
-        if product not in medians:
-            return Q(pk__in=[])
-        a1, t1, a2, t2 = medians[product]
-        factor = Fraction(str(settings.LOW_ASSIGNMENT_FACTOR))
-        left = F("assigned") * Value(2 * factor.denominator * t1 * t2)
-        right = F("total") * Value(factor.numerator * (a1 * t2 + a2 * t1))
-        return Q(product=product) & self.cohort & Q(LessThan(left, right))
-
-    def low_any(self, medians: Mapping[str, tuple[int, int, int, int]]) -> Q:
-        q = Q(pk__in=[])
-        for product in PRODUCTS:
-            q |= self.low(medians, product)
-        return q
-
-
-def cohort_medians(lines: QuerySet[Any], as_of: dt.date) -> dict[str, tuple[int, int, int, int]]:
-    """Per product, the two middle (assigned, total) of the cohort ordered by ratio (one query).
-
-    For an odd count both are the middle item; M is the mean of their two ratios.
-    """
-    ratio = ExpressionWrapper(Cast("assigned", FloatField()) / F("total"), FloatField())
-    ranked = (
-        lines.filter(Windows(as_of).cohort)
-        .annotate(
-            rank=Window(RowNumber(), partition_by=[F("product")], order_by=[ratio.asc()]),
-            size=Window(Count("product"), partition_by=[F("product")]),
-        )
-        .filter(Q(rank=(F("size") + 1) / 2) | Q(rank=(F("size") + 2) / 2))
-        .order_by()
-        .values_list("product", "rank", "assigned", "total")
-    )
-    middles: dict[str, list[tuple[int, int, int]]] = {}
-    for product, rank, assigned, total in ranked:
-        middles.setdefault(product, []).append((rank, assigned, total))
-    medians = {}
-    for product, rows in middles.items():
-        rows.sort()
-        (_, a1, t1), (_, a2, t2) = rows[0], rows[-1]
-        medians[product] = (a1, t1, a2, t2)
-    return medians
+# --- 2. Sections and KPIs (on LineFigures; the conditions: subscriptions.kpis) ---------------
 
 
 def _available() -> Case:
@@ -388,7 +304,7 @@ def subscriptions_analytics(
         tables = {key: TableRequest() for key in SECTION_KEYS}
     windows = Windows(as_of)
     answer: dict[str, Any] = {"as_of": as_of, "product": product}
-    with tuned(), figures(user, product, as_of) as computed:
+    with without_jit(), figures(user, product, as_of) as computed:
         lines = computed.lines
         medians = cohort_medians(lines, as_of)
         agg = _kpis(lines, product, windows, medians)
@@ -418,41 +334,7 @@ def subscriptions_analytics(
 # --- The first KPI row as customer ids (for the customer list) --------------------------------
 
 
-def _counted_lines(user: Any, as_of: dt.date) -> QuerySet[ItemLine]:
-    """Meetings/calling lines with licenses on items in force on D, of the person's scope,
-    annotated with the same names as LineFigures (so `Windows` conditions apply to both)."""
-    return (
-        ItemLine.objects.filter(
-            in_force_q(as_of, "item__"),
-            product__in=PRODUCTS,
-            licenses__gt=0,
-            item__customer__in=partner_customer_scope(user),
-        )
-        .annotate(
-            total=F("licenses"),
-            start=F("item__start"),
-            end=F("item__end"),
-            is_trial=F("item__is_trial"),
-            auto_renew=F("item__auto_renew"),
-            customer_id=F("item__customer_id"),
-            assigned=assigned_subquery(as_of),
-        )
-        .order_by()
-    )
-
-
 def kpi_customer_ids(user: Any, kpi: str, as_of: dt.date) -> QuerySet[Any]:
-    """Ids of the customers a first-row KPI counts (`total_customers`, `expiring_soon`,
-    `renewing_soon`, `low_assignment`, `over_limit`), as a lazy queryset for `id__in=`."""
-    if kpi not in KPI_KEYS:
-        raise ValueError(f"kpi must be one of {KPI_KEYS}")
-    lines = _counted_lines(user, as_of)
-    windows = Windows(as_of)
-    conditions = {
-        "total_customers": lambda: Q(),
-        "expiring_soon": lambda: windows.expiring,
-        "renewing_soon": lambda: windows.renewing,
-        "low_assignment": lambda: windows.low_any(cohort_medians(lines, as_of)),
-        "over_limit": lambda: windows.over,
-    }
-    return lines.filter(conditions[kpi]()).values_list("item__customer_id", flat=True).distinct()
+    """Ids of the customers of the person's own partner a first-row KPI counts, as a lazy
+    queryset for `id__in=` (the rules: `subscriptions.kpis`)."""
+    return customers_counted_by(kpi, customers=partner_customer_scope(user), as_of=as_of)

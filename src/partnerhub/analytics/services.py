@@ -6,18 +6,21 @@
 - `snapshot_for_page(user=…, as_of=D)` is what the page and the API call before reading (the
   selectors only read): `snapshot_build`, but a date that is neither today nor stored counts
   against the partner's SNAPSHOT_NEW_DATES_PER_HOUR, past which `SnapshotBudgetExceeded` (429).
-- `snapshot_refresh_items(item_ids=…)` recomputes the rows of those items on every stored day;
-  the services that change assignments, items or lines call it inside their transaction.
+- `snapshot_refresh_items(item_ids=…)` recomputes the rows of those items on every stored day
+  (and catches up like a build).
 - `snapshot_invalidate()` forgets every stored day (after a load, which may change anything).
 
 `snapshot_build` runs the same statements whatever the state (a statement with nothing to do
-is told so, and costs nothing), so a page's number of queries stays constant. Rows appended by
-anything but a service (items, lines, assignments, usage days: a test's factories, a raw
-insert) are noticed by their ids, above the watermark, and their items refreshed on the next
-call. Each call is one transaction, serialised on PostgreSQL by an advisory lock (SQLite's
-IMMEDIATE transactions already are): a day is stored complete with its marker, or not at all,
-and requests that ask for the same new date at once build it once (the others wait for the lock,
-then find it stored).
+is told so, and costs nothing), so a page's number of queries stays constant. The services that
+change items, lines or assignments (subscriptions, trials, orgs: none of them imports this app)
+append the items to the ledger `subscriptions.ItemChange` in their transaction; rows appended to
+it, and to the sources themselves (items, lines, assignments, usage days: a test's factories, a
+raw insert), are noticed by their ids, above the watermark, and their items recomputed on the
+next call, before the page reads; the ledger rows caught up with are deleted
+(`subscriptions.changes` says which lock keeps this exact). Each call is one transaction,
+serialised on PostgreSQL by an advisory lock (SQLite's IMMEDIATE transactions already are): a
+day is stored complete with its marker, or not at all, and requests that ask for the same new
+date at once build it once (the others wait for the lock, then find it stored).
 """
 
 from __future__ import annotations
@@ -52,12 +55,14 @@ from partnerhub.analytics.models import (
     SnapshotWatermark,
 )
 from partnerhub.core import clock
-from partnerhub.subscriptions.models import Assignment, Item, ItemLine
+from partnerhub.core.sql import set_local
+from partnerhub.subscriptions.changes import SNAPSHOT_LOCK_KEY
+from partnerhub.subscriptions.models import Assignment, Item, ItemChange, ItemLine
 
 log = logging.getLogger(__name__)
 
-# Serialises snapshot writes on PostgreSQL (the key spells "SNAP").
-ADVISORY_LOCK_KEY = 0x534E4150
+# Serialises snapshot writes on PostgreSQL, and with the ledger's writers (subscriptions.changes).
+ADVISORY_LOCK_KEY = SNAPSHOT_LOCK_KEY
 # A build prunes the stored days further than this from today (but not its own): the pages
 # people open stay stored, a look at a distant as-of date does not evict them.
 KEEP_DAYS = 120
@@ -66,7 +71,8 @@ KEEP_DAYS = 120
 RESET_ROWS = 50_000
 WORK_MEM = "256MB"
 
-_SOURCES = (Item, ItemLine, Assignment, UsageDay)  # in the watermark's column order
+# In the watermark's column order; the last is the ledger of changed items.
+_SOURCES = (Item, ItemLine, Assignment, UsageDay, ItemChange)
 
 
 def snapshot_days(as_of: dt.date) -> list[dt.date]:
@@ -107,20 +113,21 @@ class BuildResult:
 def _read_state(cursor: CursorWrapper, days: list[dt.date]) -> _State:
     """Two small queries: the newest ids, whether anything is stored and the watermark; which
     of `days` are stored."""
-    newest_ids = ", ".join(f"(SELECT MAX(id) FROM {m._meta.db_table})" for m in _SOURCES)
+    newest_ids = ", ".join(f"(SELECT MAX(id) FROM {m._meta.db_table})" for m in _SOURCES)  # noqa: S608 — _meta tables; values bound
     cursor.execute(
         f"""SELECT {newest_ids}, (SELECT MAX(day) FROM {SnapshotDay._meta.db_table}) IS NOT NULL,
-               w.item_id, w.line_id, w.assignment_id, w.usage_id
+               w.item_id, w.line_id, w.assignment_id, w.usage_id, w.change_id
         FROM (SELECT 1 AS one) x
-        LEFT JOIN {SnapshotWatermark._meta.db_table} w ON w.id = 1"""
+        LEFT JOIN {SnapshotWatermark._meta.db_table} w ON w.id = 1"""  # noqa: S608 — _meta tables; values bound
     )
     row = cursor.fetchone()
-    current = tuple(int(v or 0) for v in row[:4])
-    watermark = None if row[5] is None else tuple(int(v) for v in row[5:9])
+    n = len(_SOURCES)
+    current = tuple(int(v or 0) for v in row[:n])
+    watermark = None if row[n + 1] is None else tuple(int(v) for v in row[n + 1 : 2 * n + 1])
     stored: frozenset[dt.date] = frozenset()
     if days:
         stored = frozenset(SnapshotDay.objects.filter(day__in=days).values_list("day", flat=True))
-    return _State(stored, bool(row[4]), current, watermark)
+    return _State(stored, bool(row[n]), current, watermark)
 
 
 @contextmanager
@@ -132,10 +139,10 @@ def _writing(*, heavy: bool = False) -> Iterator[CursorWrapper]:
             # JIT compiled these one-off statements for longer than they ran (0.6 s to refresh
             # one item in 3 ms). Inside a caller's transaction this lasts until it ends, which
             # only spares its remaining statements JIT too.
-            cursor.execute("SET LOCAL jit = off")
+            set_local(cursor, jit="off")
             if heavy:
                 # The build's hash aggregates need room.
-                cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+                set_local(cursor, work_mem=WORK_MEM)
         yield cursor
 
 
@@ -154,13 +161,13 @@ def _forget_all(cursor: CursorWrapper, go: bool) -> None:
         cursor.execute(f"DO $$ BEGIN IF {flag} THEN TRUNCATE {tables}; END IF; END $$")
         return
     for table in (LineDay._meta.db_table, SnapshotDay._meta.db_table):
-        cursor.execute(f"DELETE FROM {table} WHERE %s", [go])
+        cursor.execute(f"DELETE FROM {table} WHERE %s", [go])  # noqa: S608 — _meta tables; values bound
 
 
 def _catch_up(cursor: CursorWrapper, state: _State, item_ids: Iterable[int], go: bool) -> None:
     """Recompute, on every stored day, the rows of `item_ids` and of the items of rows appended
-    since the watermark."""
-    wm = state.watermark or (0, 0, 0, 0)
+    since the watermark (the ledger's among them)."""
+    wm = state.watermark or (0,) * len(_SOURCES)
     values = {
         "go": go,
         "items": tuple(item_ids) or (0,),  # ids start at 1
@@ -168,22 +175,27 @@ def _catch_up(cursor: CursorWrapper, state: _State, item_ids: Iterable[int], go:
         "wm_line": wm[1],
         "wm_assignment": wm[2],
         "wm_usage": wm[3],
+        "wm_change": wm[4],
     }
     _run(cursor, delete_stale_sql(), **values)
     _run(cursor, refresh_sql(), **values)
 
 
 def _set_watermark(cursor: CursorWrapper, state: _State) -> None:
-    item, line, assignment, usage = state.current
+    """The stored days now reflect the sources up to `state.current`: move the watermark there,
+    and delete the ledger rows caught up with (ids never come back: AUTOINCREMENT, sequences)."""
+    item, line, assignment, usage, change = state.current
     cursor.execute(
         f"""INSERT INTO {SnapshotWatermark._meta.db_table}
-                (id, item_id, line_id, assignment_id, usage_id, updated_at)
-            SELECT 1, %s, %s, %s, %s, %s WHERE 1 = 1
+                (id, item_id, line_id, assignment_id, usage_id, change_id, updated_at)
+            SELECT 1, %s, %s, %s, %s, %s, %s WHERE 1 = 1
             ON CONFLICT (id) DO UPDATE SET item_id = excluded.item_id,
                 line_id = excluded.line_id, assignment_id = excluded.assignment_id,
-                usage_id = excluded.usage_id, updated_at = excluded.updated_at""",
-        [item, line, assignment, usage, clock.now()],
+                usage_id = excluded.usage_id, change_id = excluded.change_id,
+                updated_at = excluded.updated_at""",
+        [item, line, assignment, usage, change, clock.now()],
     )
+    cursor.execute(f"DELETE FROM {ItemChange._meta.db_table} WHERE id <= %s", [change])  # noqa: S608 — _meta tables; values bound
 
 
 def _build_days(cursor: CursorWrapper, as_of: dt.date, missing: list[dt.date]) -> None:
@@ -192,7 +204,7 @@ def _build_days(cursor: CursorWrapper, as_of: dt.date, missing: list[dt.date]) -
     days = missing or [as_of]  # with go false, the statements only need to parse
     _run(
         cursor,
-        f"DELETE FROM {LineDay._meta.db_table} WHERE %(go)s AND day IN (%(days)s)",
+        f"DELETE FROM {LineDay._meta.db_table} WHERE %(go)s AND day IN (%(days)s)",  # noqa: S608 — _meta tables; values bound
         go=go,
         days=tuple(days),
     )
@@ -201,7 +213,7 @@ def _build_days(cursor: CursorWrapper, as_of: dt.date, missing: list[dt.date]) -
     markers = ", ".join(f"(%(m{i})s)" for i in range(len(days)))
     _run(
         cursor,
-        f"WITH markers(day) AS (VALUES {markers}) "
+        f"WITH markers(day) AS (VALUES {markers}) "  # noqa: S608 — _meta tables; values bound
         f"INSERT INTO {SnapshotDay._meta.db_table} (day, built_at) "
         f"SELECT day, %(now)s FROM markers WHERE %(go)s",
         go=go,
@@ -232,7 +244,7 @@ def snapshot_build(*, as_of: dt.date) -> BuildResult:
         for model in (SnapshotDay, LineDay):
             _run(
                 cursor,
-                f"DELETE FROM {model._meta.db_table} WHERE %(go)s"
+                f"DELETE FROM {model._meta.db_table} WHERE %(go)s"  # noqa: S608 — _meta tables; values bound
                 " AND (day < %(oldest)s OR day > %(newest)s) AND day NOT IN (%(days)s)",
                 go=bool(missing),
                 oldest=today - keep,

@@ -8,12 +8,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from partnerhub.accounts.policy import Action
@@ -28,7 +28,9 @@ from partnerhub.analytics.selectors import (
 )
 from partnerhub.analytics.services import SnapshotBudgetExceeded, snapshot_for_page
 from partnerhub.core.exports import export_response
-from partnerhub.core.views import Column, is_htmx, partner_view, sort_key_from
+from partnerhub.core.paging import page_at
+from partnerhub.core.tables import Column
+from partnerhub.core.views import is_htmx, partner_view, sort_key_from
 
 PER_PAGE = 25
 
@@ -56,9 +58,9 @@ LABELS: dict[str, Any] = {
 }
 KPI_LABELS: dict[str, Any] = {
     "total_customers": gettext_lazy("Total customers"),
-    "expiring_soon": gettext_lazy("Expiring soon"),
+    "expiring_soon": pgettext_lazy("KPI", "Expiring soon"),
     "renewing_soon": gettext_lazy("Renewal approaching"),
-    "low_assignment": gettext_lazy("Low license assignment"),
+    "low_assignment": pgettext_lazy("KPI", "Low license assignment"),
     "over_limit": gettext_lazy("Over license limit"),
 }
 KPI_HINTS: dict[str, Any] = {
@@ -256,7 +258,7 @@ def _table_context(
         else:
             url = ""
         headers.append({"col": col, "state": state, "url": url})
-    page: Page = Paginator(range(data["count"]), PER_PAGE).get_page(data["page"])
+    page: Page = page_at(range(data["count"]), data["page"], PER_PAGE)
     params = choices.params(section=key, sort=sort if sort != DEFAULT_SORT else "")
     return {
         "section": section,

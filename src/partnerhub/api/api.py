@@ -1,12 +1,11 @@
 """The REST API (`/api/v1`): one NinjaAPI, session and token auth, errors as `{"detail": …}`.
 
-Each domain app contributes `router` from its `api.py`; paths are those of docs/reference/api.md.
+Each app contributes `router` from its `api.py`, mounted at the end of this module by name;
+paths are those of docs/reference/api.md.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -26,10 +26,40 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer, SessionAuth
 
+from partnerhub.accounts.api import router as accounts_router
 from partnerhub.accounts.services import token_authenticate
+from partnerhub.analytics.api import router as analytics_router
 from partnerhub.api.docs import OfflineSwagger
-from partnerhub.api.errors import JsonParser, document_errors, reject_nul_in_url
+from partnerhub.api.errors import (
+    InputError,
+    JsonParser,
+    document_errors,
+    reject_nul_in_url,
+    translated_errors,
+)
+from partnerhub.calling.api import router as calling_router
+from partnerhub.core.api import router as core_router
 from partnerhub.core.clock import AsOfError
+from partnerhub.core.language import accept_language, person_language
+from partnerhub.core.middleware import use_language
+from partnerhub.core.paging import PageError
+from partnerhub.customers.api import router as customers_router
+from partnerhub.helpdesk.api import router as helpdesk_router
+from partnerhub.ingest.api import router as ingest_router
+from partnerhub.jobs.api import router as jobs_router
+from partnerhub.orgs.api import router as orgs_router
+from partnerhub.resources.api import router as resources_router
+from partnerhub.subscriptions.api import router as subscriptions_router
+from partnerhub.tags.api import router as tags_router
+from partnerhub.trials.api import router as trials_router
+
+
+def speak_to(request: HttpRequest, user: Any) -> None:
+    """The API answers in the request's Accept-Language when it names a language Partner Hub
+    speaks (core/middleware.py has already switched to it), else in the language the caller's
+    person chose; LocaleMiddleware names it in Content-Language."""
+    if not accept_language(request):
+        use_language(request, person_language(user, fallback=translation.get_language()))
 
 
 class TokenAuth(HttpBearer):
@@ -39,6 +69,7 @@ class TokenAuth(HttpBearer):
         user = token_authenticate(token)
         if user is not None:
             request.user = user
+            speak_to(request, user)
         return user
 
 
@@ -55,13 +86,11 @@ class CookieSessionAuth(SessionAuth):
             return None
         return super().__call__(request)
 
-
-class InputError(Exception):
-    """Invalid input: answered 422 with the field and the reason."""
-
-    def __init__(self, detail: Any) -> None:
-        super().__init__(str(detail))
-        self.detail = detail
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user:
+            speak_to(request, user)
+        return user
 
 
 class PartnerHubAPI(NinjaAPI):
@@ -115,6 +144,13 @@ def _bad_as_of(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
+@api.exception_handler(PageError)
+def _bad_page(request: HttpRequest, exc: PageError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": [{"loc": ["query", exc.field], "msg": str(exc)}]}, status=422
+    )
+
+
 @api.exception_handler(InputError)
 def _bad_input(request: HttpRequest, exc: InputError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.detail}, status=422)
@@ -134,7 +170,7 @@ def _django_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpRes
 
 @api.exception_handler(NinjaValidationError)
 def _ninja_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    return api.create_response(request, {"detail": exc.errors}, status=422)
+    return api.create_response(request, {"detail": translated_errors(exc.errors)}, status=422)
 
 
 @api.exception_handler(HttpError)
@@ -182,22 +218,17 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-# The apps whose `api.py` defines a `router`; mounted in this order.
-ROUTER_MODULES = [
-    "partnerhub.accounts.api",
-    "partnerhub.customers.api",
-    "partnerhub.tags.api",
-    "partnerhub.trials.api",
-    "partnerhub.subscriptions.api",
-    "partnerhub.orgs.api",
-    "partnerhub.ingest.api",
-    "partnerhub.analytics.api",
-    "partnerhub.calling.api",
-    "partnerhub.resources.api",
-    "partnerhub.helpdesk.api",
-    "partnerhub.jobs.api",
-    "partnerhub.core.api",
-]
-for _module in ROUTER_MODULES:
-    if importlib.util.find_spec(_module) is not None:
-        api.add_router("", importlib.import_module(_module).router)
+# Every app's router, mounted by name in this order: a module renamed or removed fails at start-up.
+api.add_router("", accounts_router)
+api.add_router("", customers_router)
+api.add_router("", tags_router)
+api.add_router("", trials_router)
+api.add_router("", subscriptions_router)
+api.add_router("", orgs_router)
+api.add_router("", ingest_router)
+api.add_router("", analytics_router)
+api.add_router("", calling_router)
+api.add_router("", resources_router)
+api.add_router("", helpdesk_router)
+api.add_router("", jobs_router)
+api.add_router("", core_router)

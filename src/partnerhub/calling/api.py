@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from partnerhub.accounts.policy import Action, require
-from partnerhub.api.api import InputError
+from partnerhub.api.errors import InputError
 from partnerhub.calling.schemas import CallingAnalyticsOut
 from partnerhub.calling.selectors import calling_analytics, week_choices
 from partnerhub.core import clock

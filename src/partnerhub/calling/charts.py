@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy
 
 from partnerhub.activity.models import Endpoint
 
-ENDPOINT_LABELS: dict[str, str] = {value: str(label) for value, label in Endpoint.choices}
+# Lazy labels, turned into text when a page is drawn: in the language of the person viewing it.
+ENDPOINT_LABELS: dict[str, Any] = dict(Endpoint.choices)
 FEATURE_LABELS: dict[str, Any] = {
     "call_queue": gettext_lazy("Call queue"),
     "hunt_group": gettext_lazy("Hunt group"),
@@ -95,7 +96,7 @@ def page_charts(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
             colors=["#d63939"],
             xaxis={
                 "categories": [
-                    ENDPOINT_LABELS.get(e["endpoint"], e["endpoint"]) for e in endpoints
+                    str(ENDPOINT_LABELS.get(e["endpoint"], e["endpoint"])) for e in endpoints
                 ],
                 "min": 0,
             },

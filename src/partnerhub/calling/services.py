@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import operator
-import os
 import sys
 import time
 from collections.abc import Iterable
@@ -42,7 +41,7 @@ from partnerhub.activity.models import (
 from partnerhub.calling.models import CustomerWeek, Refresh, RefreshStatus
 from partnerhub.core import clock
 from partnerhub.core.choices import Product
-from partnerhub.core.pgsession import raise_temp_buffers
+from partnerhub.core.sql import count_if, literal_list, raise_temp_buffers, set_local
 from partnerhub.customers.models import CustomerUser
 from partnerhub.subscriptions.models import Assignment, ItemLine
 from partnerhub.subscriptions.selectors import (
@@ -71,9 +70,8 @@ ABANDONED = (QueueOutcome.ABANDONED.value, QueueOutcome.VOICEMAIL.value)
 ADVISORY_LOCK_KEY = 0x43414C4C  # "CALL"
 WORK_MEM = "128MB"
 TEMP_BUFFERS = "256MB"
-# Test hook: with PARTNERHUB_REFRESH_PAUSE=<step> the refresh announces each step on stdout and
-# sleeps after <step>, so a test can kill -9 it half-way (tests/test_calling_refresh.py).
-PAUSE_ENV = "PARTNERHUB_REFRESH_PAUSE"
+# With settings.TEST_REFRESH_PAUSE_AT = <step> (tests only) the refresh announces each step on
+# stdout and sleeps after <step>, so a test can kill -9 it half-way (tests/test_calling_refresh.py).
 PAUSE_SECONDS = 600
 
 T_SCOPE = "calling_tmp_scope"
@@ -175,7 +173,7 @@ class _Steps:
         self.timings[step] = round(now - self.last, 3)
         self.last = now
         log.info("calling refresh: %s in %.2f s", step, self.timings[step])
-        pause_at = os.environ.get(PAUSE_ENV)
+        pause_at = settings.TEST_REFRESH_PAUSE_AT
         if pause_at:
             sys.stdout.write(f"refresh step done: {step}\n")
             sys.stdout.flush()
@@ -230,16 +228,6 @@ def _poor_sql() -> tuple[str, list[float]]:
     )
 
 
-def _count(condition: str, alias: str) -> str:
-    """A conditional count as an integer column of a temporary table."""
-    return f"CAST(COUNT(*) FILTER (WHERE {condition}) AS INTEGER) AS {alias}"
-
-
-def _in(values: list[str] | tuple[str, ...]) -> str:
-    # Outcome and endpoint values are constants of their TextChoices, never input.
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
     """Fill the CustomerWeek rows of `refresh` for `weeks` (W7 … W0)."""
     calls = Call._meta.db_table
@@ -252,14 +240,13 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
             # The calls pass hashes a wide group per customer-week in each worker (17 MB at
             # 2,000 customers): let them stay in memory (4 MB, the default, spills to disk).
             # LOCAL: only for this transaction.
-            cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            set_local(cur, work_mem=WORK_MEM)
             # The wide customer-week temporary tables pass 8 MB (the default) from a few
             # thousand customers on: read back from files, the final join took 0.8 s at 20,000.
             raise_temp_buffers(cur, TEMP_BUFFERS)
             if settings.CALLING_REFRESH_WORKERS is not None:
-                cur.execute(
-                    "SELECT set_config('max_parallel_workers_per_gather', %s, true)",
-                    [str(settings.CALLING_REFRESH_WORKERS)],
+                set_local(
+                    cur, max_parallel_workers_per_gather=str(settings.CALLING_REFRESH_WORKERS)
                 )
         for table in TEMP_TABLES:
             cur.execute(f"DROP TABLE IF EXISTS {table}")
@@ -280,17 +267,18 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
         #    integers: the later sums, joins and comparisons stay off NUMERIC. CREATE TABLE AS,
         #    unlike INSERT … SELECT, may run in parallel.
         poor, poor_params = _poor_sql()
-        answered = f"queue_id IS NOT NULL AND queue_outcome IN {_in(ANSWERED)}"
-        abandoned = f"queue_id IS NOT NULL AND queue_outcome IN {_in(ABANDONED)}"
+        answered = f"queue_id IS NOT NULL AND queue_outcome IN {literal_list(ANSWERED)}"
+        abandoned = f"queue_id IS NOT NULL AND queue_outcome IN {literal_list(ABANDONED)}"
         features = ", ".join(
-            _count(f"features <> 0 AND (features & {bit}) <> 0", f"feature_{name}")
+            count_if(f"features <> 0 AND (features & {bit}) <> 0", f"feature_{name}", integer=True)
             for name, bit in FEATURE_BITS.items()
         )
         endpoints = ", ".join(
-            _count(f"endpoint_code = {ENDPOINT_CODES[e]}", f"calls_{e}") for e in ENDPOINTS
+            count_if(f"endpoint_code = {ENDPOINT_CODES[e]}", f"calls_{e}", integer=True)
+            for e in ENDPOINTS
         )
         poor_endpoints = ", ".join(
-            _count(f"endpoint_code = {ENDPOINT_CODES[e]} AND {poor}", f"poor_{e}")
+            count_if(f"endpoint_code = {ENDPOINT_CODES[e]} AND {poor}", f"poor_{e}", integer=True)
             for e in ENDPOINTS
         )
         cur.execute(
@@ -298,10 +286,10 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
             SELECT week, customer_id,
                    CAST(COUNT(*) AS INTEGER) AS calls,
                    SUM(duration_s) AS duration_s,
-                   {_count(poor, "poor_calls")},
+                   {count_if(poor, "poor_calls", integer=True)},
                    CAST(COUNT(queue_id) AS INTEGER) AS queue_calls,
-                   {_count(answered, "queue_answered")},
-                   {_count(abandoned, "queue_abandoned")},
+                   {count_if(answered, "queue_answered", integer=True)},
+                   {count_if(abandoned, "queue_abandoned", integer=True)},
                    COALESCE(SUM(queue_wait_s) FILTER (WHERE {answered}), 0) AS wait_answered_s,
                    COALESCE(SUM(queue_wait_s) FILTER (WHERE {abandoned}), 0) AS wait_abandoned_s,
                    {features},
@@ -309,7 +297,7 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
                    {poor_endpoints}
             FROM {calls}
             WHERE call_type = %s AND week >= %s AND week <= %s
-            GROUP BY week, customer_id""",
+            GROUP BY week, customer_id""",  # noqa: S608 — _meta and this module's temporary tables; values bound
             [
                 *poor_params,
                 *(poor_params * len(ENDPOINTS)),
@@ -367,7 +355,7 @@ def _build(refresh: Refresh, weeks: list[dt.date], steps: _Steps) -> None:
             LEFT JOIN {T_UNLICENSED} x ON x.week = s.week AND x.customer_id = s.customer_id
             LEFT JOIN {T_WORST} w ON w.week = s.week AND w.customer_id = s.customer_id
             LEFT JOIN (SELECT customer_id, COUNT(*) AS n FROM {queues} GROUP BY customer_id) q
-              ON q.customer_id = s.customer_id""",
+              ON q.customer_id = s.customer_id""",  # noqa: S608 — _meta and this module's temporary tables; values bound
             [refresh.pk],
         )
         steps.done("rollups written")
@@ -388,11 +376,11 @@ def _worst_sql() -> str:
         return f"""SELECT DISTINCT ON (c.week, c.customer_id) c.week, c.customer_id, v.endpoint
             FROM {T_CW} c CROSS JOIN LATERAL (VALUES {types}) v(endpoint, calls, poor_calls)
             WHERE v.calls >= {WORST_ENDPOINT_MIN_CALLS}
-            ORDER BY c.week, c.customer_id, {order.format(p="v.")}"""
+            ORDER BY c.week, c.customer_id, {order.format(p="v.")}"""  # noqa: S608 — _meta and this module's temporary tables; values bound
     by_type = " UNION ALL ".join(
         f"""SELECT week, customer_id, '{e}' AS endpoint, calls_{e} AS calls,
                poor_{e} AS poor_calls
-        FROM {T_CW} WHERE calls_{e} >= {WORST_ENDPOINT_MIN_CALLS}"""
+        FROM {T_CW} WHERE calls_{e} >= {WORST_ENDPOINT_MIN_CALLS}"""  # noqa: S608 — _meta and this module's temporary tables; values bound
         for e in ENDPOINTS
     )
     return f"""SELECT week, customer_id, endpoint FROM (
@@ -402,7 +390,7 @@ def _worst_sql() -> str:
                    ) AS position
             FROM ({by_type}) by_type
         ) ranked
-        WHERE position = 1"""
+        WHERE position = 1"""  # noqa: S608 — _meta and this module's temporary tables; values bound
 
 
 def _date_sql(day: dt.date) -> str:
@@ -452,7 +440,7 @@ def _licenses(cur: CursorWrapper, weeks: list[dt.date]) -> None:
     # refresh's advisory lock, dropped at the end; a killed refresh rolls its creation back.
     create = "CREATE UNLOGGED TABLE" if connection.vendor == "postgresql" else "CREATE TEMP TABLE"
     cur.execute(
-        f"{create} {T_LIC} AS SELECT lic_user AS user_id, lic_customer AS customer_id, mask "
+        f"{create} {T_LIC} AS SELECT lic_user AS user_id, lic_customer AS customer_id, mask "  # noqa: S608 — _meta and this module's temporary tables; values bound
         f"FROM ({sql}) licenses",
         params,
     )
@@ -463,7 +451,7 @@ def _licenses(cur: CursorWrapper, weeks: list[dt.date]) -> None:
         FROM (SELECT customer_id, mask, COUNT(*) AS n FROM {T_LIC} WHERE mask <> 0
               GROUP BY customer_id, mask) m
         JOIN ({_weeks_sql(weeks)}) w ON (m.mask & w.bit) <> 0
-        GROUP BY w.week, m.customer_id"""
+        GROUP BY w.week, m.customer_id"""  # noqa: S608 — _meta and this module's temporary tables; values bound
     )
 
 
@@ -479,7 +467,7 @@ def _few_partly_licensed(cur: CursorWrapper, weeks: list[dt.date]) -> bool:
     some of the weeks (T_LIC counted against all customer users): see `_users_by_volume`."""
     full = (1 << len(weeks)) - 1
     cur.execute(
-        f"SELECT (SELECT COUNT(*) FROM {CustomerUser._meta.db_table}), "
+        f"SELECT (SELECT COUNT(*) FROM {CustomerUser._meta.db_table}), "  # noqa: S608 — _meta and this module's temporary tables; values bound
         f"(SELECT COUNT(*) FROM {T_LIC} WHERE mask = {full})"
     )
     users, licensed_throughout = cur.fetchone()
@@ -491,9 +479,13 @@ def _volume_buckets(condition: str) -> str:
     low, medium = LOW_MAX_CALLS, MEDIUM_MAX_CALLS
     return ", ".join(
         [
-            _count(f"{condition}uw.calls <= {low}", "users_low"),
-            _count(f"{condition}uw.calls > {low} AND uw.calls <= {medium}", "users_medium"),
-            _count(f"{condition}uw.calls > {medium}", "users_high"),
+            count_if(f"{condition}uw.calls <= {low}", "users_low", integer=True),
+            count_if(
+                f"{condition}uw.calls > {low} AND uw.calls <= {medium}",
+                "users_medium",
+                integer=True,
+            ),
+            count_if(f"{condition}uw.calls > {medium}", "users_high", integer=True),
         ]
     )
 
@@ -532,7 +524,7 @@ def _users_by_volume(cur: CursorWrapper, weeks: list[dt.date], *, split: bool) -
                SUM(uw.calls) AS calls, {buckets}
         FROM {rollup} uw {licenses}
         WHERE uw.week >= %s AND uw.week <= %s
-        GROUP BY uw.week, uw.customer_id""",
+        GROUP BY uw.week, uw.customer_id""",  # noqa: S608 — _meta and this module's temporary tables; values bound
         between,
     )
     if split:
@@ -540,7 +532,7 @@ def _users_by_volume(cur: CursorWrapper, weeks: list[dt.date], *, split: bool) -
             f"""CREATE TEMP TABLE {T_PARTIAL} AS
             SELECT u.id AS user_id, COALESCE(l.mask, 0) AS mask
             FROM {CustomerUser._meta.db_table} u LEFT JOIN {T_LIC} l ON l.user_id = u.id
-            WHERE l.user_id IS NULL OR l.mask <> {(1 << len(weeks)) - 1}"""
+            WHERE l.user_id IS NULL OR l.mask <> {(1 << len(weeks)) - 1}"""  # noqa: S608 — _meta and this module's temporary tables; values bound
         )
         _analyze(cur, T_PARTIAL)
         partial = f"""FROM {T_PARTIAL} p JOIN {rollup} uw ON uw.user_id = p.user_id
@@ -567,10 +559,10 @@ def _stale_customer_weeks(cur: CursorWrapper, weeks: list[dt.date]) -> int:
         UNION
         SELECT u.week, u.customer_id FROM {T_USERS} u
         LEFT JOIN {T_CW} c ON c.week = u.week AND c.customer_id = u.customer_id
-        WHERE c.customer_id IS NULL""",
+        WHERE c.customer_id IS NULL""",  # noqa: S608 — _meta and this module's temporary tables; values bound
         [_day(weeks[0])],
     )
-    cur.execute(f"SELECT COUNT(*) FROM {T_STALE}")
+    cur.execute(f"SELECT COUNT(*) FROM {T_STALE}")  # noqa: S608 — _meta and this module's temporary tables; values bound
     return int(cur.fetchone()[0])
 
 

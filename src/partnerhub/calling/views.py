@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +21,9 @@ from partnerhub.calling.refresh_queue import RefreshTooSoon, calling_refresh_req
 from partnerhub.calling.selectors import calling_analytics, week_choices
 from partnerhub.core import clock
 from partnerhub.core.exports import export_response
-from partnerhub.core.views import Column, is_htmx, partner_view, sort_key_from, sort_rows
+from partnerhub.core.paging import page_at
+from partnerhub.core.tables import Column
+from partnerhub.core.views import is_htmx, partner_view, sort_key_from, sort_rows
 
 PER_PAGE = 50
 # Who may ask for a refresh now: the refresh feeds the analytics from newly fed data, so it goes
@@ -159,7 +160,7 @@ def analytics(request: HttpRequest) -> HttpResponse:
         tables=tables,
         charts=charts.page_charts(data),
         endpoint_rows=[
-            {**e, "label": charts.ENDPOINT_LABELS.get(e["endpoint"], e["endpoint"])}
+            {**e, "label": str(charts.ENDPOINT_LABELS.get(e["endpoint"], e["endpoint"]))}
             for e in data["quality_by_endpoint"]
         ],
     )
@@ -175,9 +176,7 @@ def _table(
 ) -> dict[str, Any]:
     """A table's sorted page of rows, its sortable headers and its export links."""
     sort = sort_key_from(request, table.columns, "customer") if active else "customer"
-    page = Paginator(sort_rows(rows, sort), PER_PAGE).get_page(
-        request.GET.get("page") if active else 1
-    )
+    page = page_at(sort_rows(rows, sort), request.GET.get("page") if active else 1, PER_PAGE)
 
     def url(**extra: Any) -> str:
         return "?" + urlencode({**base, "table": table.name, **extra})
@@ -216,7 +215,7 @@ def _cells(table: Table, row: dict[str, Any]) -> list[dict[str, Any]]:
     for column in table.columns:
         value = row.get(column.key)
         if column.key == "worst_endpoint" and value:
-            value = charts.ENDPOINT_LABELS.get(value, value)
+            value = str(charts.ENDPOINT_LABELS.get(value, value))
         cells.append(
             {
                 "key": column.key,

@@ -20,6 +20,11 @@ def _flag(name: str, default: bool = False) -> bool:
 
 DEBUG = _flag("DEBUG")
 TESTING = _flag("PARTNERHUB_TESTING")
+# Kill -9 tests only, and only under PARTNERHUB_TESTING: the step after which a calling refresh
+# announces itself and waits to be killed (tests/test_calling_refresh.py), and the point where a
+# load does (tests/reliability/test_load_faults.py). Empty: no pause, whatever the environment.
+TEST_REFRESH_PAUSE_AT = os.environ.get("PARTNERHUB_REFRESH_PAUSE", "") if TESTING else ""
+TEST_LOAD_PAUSE_AT = os.environ.get("PARTNERHUB_TEST_PAUSE_AT", "") if TESTING else ""
 # A development key is generated into the data directory so no secret lives in the repository.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -132,6 +137,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "partnerhub.core.nulguard.RejectNulFormMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After LocaleMiddleware (cookie, Accept-Language): a signed-in person's own choice wins.
+    "partnerhub.core.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "partnerhub.core.middleware.SecurityHeadersMiddleware",
@@ -247,9 +254,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# Languages (README, "Languages"): a person's choice is `User.language`; before signing in the
+# sign-in page's switcher sets the cookie below, else Accept-Language decides (core/language.py).
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("pl", _("Polish"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Dates and numbers per language (partnerhub/formats/<lang>/formats.py over Django's own).
+FORMAT_MODULE_PATH = ["partnerhub.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -284,6 +298,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and _flag("PARTNERHUB_HTTPS"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from partnerhub.accounts.policy import Action, can, get_customer
-from partnerhub.api.pagination import page_slice
 from partnerhub.core.audit_selectors import audit_entries, audit_scope
+from partnerhub.core.paging import page_slice
 
 router = Router(tags=["audit"])
 

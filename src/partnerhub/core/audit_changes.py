@@ -47,6 +47,8 @@ FIELD_LABELS: dict[str, Any] = {
     "admin_email": _("Administrator e-mail"),
     "country": _("Country"),
     "created": _("Created"),
+    "updated": _("Updated"),
+    "removed": _("Removed"),
     "managers": _("Managers"),
     "partner_admins": _("Partner administrators"),
     "item": _("Subscription or trial"),

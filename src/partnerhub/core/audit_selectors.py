@@ -54,6 +54,13 @@ ACTION_LABELS: dict[str, Any] = {
     "helpdesk.case_assign": _("Helpdesk case assigned"),
     "user.role": _("Role changed"),
     "user.invite": _("Person invited"),
+    "person.activate": _("Person reactivated"),
+    "person.deactivate": _("Person deactivated"),
+    "password.set": _("Password set"),
+    "org.setup": _("Organization set up"),
+    "dataset.load": _("Dataset loaded"),
+    "resources.sync_guide": _("User guide indexed"),
+    "resources.load_curated": _("Curated resources loaded"),
     "saved_filter.save": _("Filter saved"),
     "saved_filter.delete": _("Filter deleted"),
 }

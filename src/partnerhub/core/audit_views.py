@@ -37,7 +37,9 @@ from partnerhub.core.collation import name_order
 from partnerhub.core.exports import export_response
 from partnerhub.core.forms import StyledForm
 from partnerhub.core.models import AuditEvent
-from partnerhub.core.views import Column, paginate, partner_view
+from partnerhub.core.paging import paginate
+from partnerhub.core.tables import Column
+from partnerhub.core.views import partner_view
 
 # An export is built in one request: past this many entries, narrow the filters first.
 AUDIT_EXPORT_MAX_ROWS = 100_000

@@ -15,8 +15,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.functional import Promise
+from django.utils.translation import pgettext
 
-from partnerhub.core.views import Column
+from partnerhub.core.tables import Column
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -44,6 +46,8 @@ def safe_cell(value: Any) -> Any:
     """
     if value is None:
         return ""
+    if isinstance(value, Promise):  # a lazily translated label: its text in the active language
+        value = str(value)
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
     if not isinstance(value, str) or not value:
@@ -72,13 +76,18 @@ def export_csv(
 
 
 def xlsx_bytes(
-    columns: Sequence[Column], rows: Iterable[dict[str, Any]], title: str = "Export"
+    columns: Sequence[Column], rows: Iterable[dict[str, Any]], title: str | None = None
 ) -> bytes:
-    """An XLSX workbook of the rows (write-only mode keeps memory low); text cells are strings."""
+    """An XLSX workbook of the rows (write-only mode keeps memory low); text cells are strings.
+
+    `title` names the sheet (a spreadsheet allows 31 characters); by default "Export".
+    """
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31])
+    ws = wb.create_sheet(
+        title=(title or pgettext("the name of a spreadsheet's sheet", "Export"))[:31]
+    )
     ws.append(xlsx_row(ws, [str(c.label) for c in columns]))
     for row in rows:
         ws.append(xlsx_row(ws, [row.get(c.key) for c in columns]))

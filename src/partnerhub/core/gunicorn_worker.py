@@ -60,13 +60,20 @@ class DeadlineSocket:
         return getattr(self._sock, name)
 
     def arm(self) -> None:
-        """Start the clock: a thread has taken the connection to read a request."""
+        """Start the clock: a thread has taken the connection to read a request.
+
+        The connection counts as waiting on its client from here until its first read returns:
+        a burst of new connections accepted before their threads block in recv would otherwise
+        be taken in past the worker's free threads and queue behind slow clients (their heads
+        then turn late in the queue and are closed without an answer)."""
         self._started = time.monotonic()
         self._received = 0
+        self.waiting = True
 
     def disarm(self) -> None:
         """Stop the clock: the thread is done with the connection."""
         self._started = None
+        self.waiting = False
 
     def _late(self) -> Exception:
         self.timed_out = True

@@ -1,11 +1,14 @@
-"""Cross-cutting HTTP behaviour: security headers."""
+"""Cross-cutting HTTP behaviour: security headers, NUL characters, the person's language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from partnerhub.core.language import accept_language, supported
 
 
 class RejectNulMiddleware:
@@ -21,6 +24,36 @@ class RejectNulMiddleware:
             or any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists())
         ):
             return HttpResponseBadRequest(_("The address contains a NUL character."))
+        return self.get_response(request)
+
+
+def use_language(request: HttpRequest, language: str) -> None:
+    """Answer this request in `language` (LocaleMiddleware names it in Content-Language)."""
+    translation.activate(language)
+    request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+
+
+class PersonLanguageMiddleware:
+    """Pages: a signed-in person's chosen language wins over the cookie and Accept-Language
+    that LocaleMiddleware went by. Placed after AuthenticationMiddleware: the person is the one
+    the page loads anyway, so it costs no query. The API: Accept-Language, when it names one of
+    LANGUAGES, wins over the cookie; the token's person is known only once the API has
+    authenticated it (api/api.py). See core/language.py."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            if asked := accept_language(request):
+                use_language(request, asked)
+        else:
+            user = getattr(request, "user", None)
+            chosen = ""
+            if user is not None and user.is_authenticated:
+                chosen = supported(getattr(user, "language", ""))
+            if chosen:
+                use_language(request, chosen)
         return self.get_response(request)
 
 

@@ -1,19 +1,19 @@
-"""Base pieces of every page: sign-in and policy checks, HTMX fragments, sorting and paging."""
+"""Base pieces of every page: sign-in and policy checks, HTMX fragments, sorting (paging:
+`core.paging`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from partnerhub.accounts.policy import Action, can, is_partner_admin
+from partnerhub.core.tables import Column
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
 
@@ -52,18 +52,6 @@ def render_page_or_fragment(
     return render(request, fragment if is_htmx(request) else page, context)
 
 
-@dataclass(frozen=True)
-class Column:
-    """A table column: its key in a row, its heading, and whether people may sort by it."""
-
-    key: str
-    label: Any
-    sortable: bool = True
-    numeric: bool = False
-    # Hidden on a phone's narrow screen (the row keeps its most telling columns).
-    wide_only: bool = False
-
-
 def sort_key_from(request: HttpRequest, columns: Sequence[Column], default: str) -> str:
     """The validated `?sort=` value (`key` or `-key`), else `default`."""
     raw = request.GET.get("sort", default)
@@ -85,15 +73,6 @@ def sort_rows(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
         return v.lower() if isinstance(v, str) else v
 
     return sorted(present, key=value, reverse=reverse) + missing
-
-
-def paginate(request: HttpRequest, objects: Any, per_page: int = 50) -> Page:
-    """Page `objects` by `?page=` (an out-of-range page shows the last one)."""
-    try:
-        size = max(1, min(500, int(request.GET.get("page_size", per_page))))
-    except ValueError:
-        size = per_page
-    return Paginator(objects, size).get_page(request.GET.get("page"))
 
 
 def forbid_unless(condition: bool) -> None:

@@ -7,12 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from partnerhub.accounts.policy import Action, can, customer_actions, get_customer, require
-from partnerhub.api.api import InputError
-from partnerhub.api.pagination import MAX_PAGE_SIZE
+from partnerhub.api.errors import InputError
 from partnerhub.core import clock
+from partnerhub.core.paging import page_check, page_rows
+from partnerhub.core.sql import without_jit
 from partnerhub.customers.filtersets import (
     MANAGED_BY,
     PRODUCTS,
@@ -21,7 +23,6 @@ from partnerhub.customers.filtersets import (
     CustomerFilter,
     too_many_terms_message,
 )
-from partnerhub.customers.paging import fetch_page, short_queries
 from partnerhub.customers.schemas import (
     CustomerDetailOut,
     CustomerPageOut,
@@ -51,7 +52,8 @@ def _bad(field: str, values: list[str], allowed: tuple[str, ...]) -> None:
             [
                 {
                     "loc": ["query", field],
-                    "msg": f"unknown value {wrong[0]!r}: use one of {', '.join(allowed)}",
+                    "msg": _("unknown value %(value)s: use one of %(allowed)s")
+                    % {"value": repr(wrong[0]), "allowed": ", ".join(allowed)},
                 }
             ]
         )
@@ -105,15 +107,10 @@ def list_customers(
         managed_by=[managed_by] if managed_by else [],
         types=[subscription_type] if subscription_type else [],
     )
-    if page < 1:
-        raise InputError([{"loc": ["query", "page"], "msg": "page must be 1 or more"}])
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InputError(
-            [{"loc": ["query", "page_size"], "msg": f"page_size must be 1 to {MAX_PAGE_SIZE}"}]
-        )
+    page_check(page, page_size)
     qs = customer_list(user=user, day=day, flt=flt, sort=sort)
-    with short_queries():
-        rows, count = fetch_page(qs, number=page, size=page_size)
+    with without_jit():
+        rows, count = page_rows(qs, number=page, size=page_size, one_query=True)
         decorate_customers(rows, user=user, day=day)
     return {"count": count, "items": [_out(c) for c in rows]}
 
@@ -140,7 +137,7 @@ def get_customer_detail(request: HttpRequest, customer_id: str) -> dict[str, Any
     # or staff: those keys answer empty and `withheld` names them.
     commercial = Action.VIEW_COMMERCIAL in customer_actions(user, customer)
     day = clock.as_of(request)
-    with short_queries():
+    with without_jit():
         customer = customer_with_statuses(customer=customer, user=user, day=day)
     subscriptions = customer_subscriptions(customer=customer, day=day)
     trials = customer_trials(customer=customer, day=day)
@@ -225,5 +222,5 @@ def remove_partner_admin(request: HttpRequest, customer_id: str, email: str) -> 
     customer = get_customer(user, customer_id)
     require(user, Action.MANAGE_CUSTOMER_ADMINS, customer)
     if not customer_admin_remove(actor=user, customer=customer, email=email):
-        raise Http404("That person does not manage this customer.")
+        raise Http404(_("That person does not manage this customer."))
     return HttpResponse(status=204)

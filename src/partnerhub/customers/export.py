@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from partnerhub.core.exports import safe_cell
-from partnerhub.core.views import Column
+from partnerhub.core.tables import Column
 from partnerhub.customers.filtersets import CustomerFilter
 from partnerhub.customers.models import CustomerExport
 from partnerhub.customers.selectors import customer_list, customer_rows

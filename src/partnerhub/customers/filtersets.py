@@ -17,10 +17,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from partnerhub.analytics.keys import KPI_KEYS
+from partnerhub.accounts.policy import partner_customer_scope
 from partnerhub.core.choices import Product
 from partnerhub.customers.models import Customer
 from partnerhub.customers.statuses import STATUS_ORDER, any_status_q
+from partnerhub.subscriptions.kpis import KPI_KEYS, customers_counted_by
 from partnerhub.subscriptions.models import Item, ItemLine
 from partnerhub.subscriptions.selectors import in_force_q
 from partnerhub.tags.models import CustomerTag
@@ -111,7 +112,8 @@ class CustomerFilter:
         if normal not in allowed:
             self.errors.append(
                 _("Unknown %(key)s “%(value)s”: use one of %(allowed)s.")
-                % {"key": key, "value": value, "allowed": ", ".join(allowed)}
+                # whole tokens, as they are typed in any language (`status:expiring_soon`)
+                % {"key": key, "value": value, "allowed": ", ".join(f"{key}:{a}" for a in allowed)}
             )
             return
         target = {
@@ -168,12 +170,10 @@ class CustomerFilter:
             else:
                 qs = qs.exclude(partner_id=user.partner_id)
         if self.kpis:
-            # Late import: the analytics build on the customers app, not the other way round.
-            from partnerhub.analytics.selectors import kpi_customer_ids
-
+            own = partner_customer_scope(user)  # the customers the analytics count
             counted = Q()
             for kpi in self.kpis:
-                counted |= Q(id__in=kpi_customer_ids(user, kpi, day))
+                counted |= Q(id__in=customers_counted_by(kpi, customers=own, as_of=day))
             qs = qs.filter(counted)
         for name in self.tags:
             carried = CustomerTag.objects.filter(

@@ -41,7 +41,8 @@ from partnerhub.subscriptions.selectors import (
 from partnerhub.tags.models import CustomerTag
 
 PRODUCT_ORDER: tuple[str, ...] = tuple(p.value for p in Product)
-PRODUCT_LABELS: dict[str, str] = {p.value: str(p.label) for p in Product}
+# Lazy labels, turned into text where they are shown: in the language of the person viewing them.
+PRODUCT_LABELS: dict[str, Any] = {p.value: p.label for p in Product}
 # Names sort as people read them (any case); ties fall back to the id so paging is stable.
 _NAME = name_order("name")
 _ORDERINGS: dict[str, tuple[Any, ...]] = {
@@ -165,7 +166,7 @@ def decorate_customers(customers: Sequence[Customer], *, user: Any, day: dt.date
         c_lines = lines.get(customer.pk, [])
         products = {row["product"] for row in c_lines}
         customer.products = [p for p in PRODUCT_ORDER if p in products]  # type: ignore[attr-defined]
-        customer.product_labels = [PRODUCT_LABELS[p] for p in customer.products]  # type: ignore[attr-defined]
+        customer.product_labels = [str(PRODUCT_LABELS[p]) for p in customer.products]  # type: ignore[attr-defined]
         customer.tag_list = tags.get(customer.pk, [])  # type: ignore[attr-defined]
         customer.tag_names = [t["name"] for t in customer.tag_list]  # type: ignore[attr-defined]
         if not hasattr(customer, "managed_by"):
@@ -244,7 +245,7 @@ def _reasons(
             )
             % {
                 "item": r["item__ext_id"],
-                "product": r["product"],
+                "product": str(PRODUCT_LABELS.get(r["product"], r["product"])),
                 "assigned": intcomma(r["assigned_now"]),
                 "licenses": intcomma(r["licenses"]),
             }
@@ -407,7 +408,7 @@ def customer_license_totals(*, customer: Customer, day: dt.date) -> list[dict[st
         .order_by("product")
     ]
     for row in rows:
-        row["label"] = PRODUCT_LABELS.get(row["product"], row["product"])
+        row["label"] = str(PRODUCT_LABELS.get(row["product"], row["product"]))
         row["available"] = max(0, row["total"] - row["assigned"])
     return rows
 

@@ -16,6 +16,7 @@ from partnerhub.core.audit import audit_record
 from partnerhub.core.validation import validate_name_characters
 from partnerhub.customers.filtersets import SORTS, CustomerFilter
 from partnerhub.customers.models import Customer, CustomerExport, CustomerManager, SavedFilter
+from partnerhub.customers.tasks import export_customers_task
 
 SAVED_FILTER_NAME_MAX = 60
 QUERY_MAX = 500
@@ -162,8 +163,6 @@ def customer_export_request(
     *, actor: Any, query: str, sort: str, as_of: dt.date, fmt: str
 ) -> CustomerExport:
     """Record a large export and hand it to the background worker (django-tasks)."""
-    from partnerhub.customers.tasks import export_customers_task
-
     if fmt not in {"csv", "xlsx"}:
         raise ValidationError({"export": [_("Choose csv or xlsx.")]})
     export = CustomerExport.objects.create(

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from partnerhub.core import clock
 from partnerhub.core.exports import xlsx_bytes
+from partnerhub.core.language import speaking_to
 from partnerhub.customers.export import EXPORT_COLUMNS, cell, export_queryset
 from partnerhub.customers.models import CustomerExport, ExportState
 
@@ -31,28 +33,9 @@ def export_customers_task(export_id: int) -> int:
     """Write the export's file (the same rows the list shows for its query); returns the rows."""
     export = CustomerExport.objects.select_related("user").get(pk=export_id)
     try:
-        rows = export_queryset(export)
-        name = f"customers-{export.pk}.{export.fmt}"
-        target = export_dir() / name
-        count = 0
-
-        def counted() -> Iterator[dict[str, Any]]:
-            nonlocal count
-            for row in rows:
-                count += 1
-                yield row
-
-        if export.fmt == "xlsx":
-            target.write_bytes(xlsx_bytes(EXPORT_COLUMNS, counted(), "Customers"))
-        else:
-            with target.open("w", newline="", encoding="utf-8") as fh:
-                fh.write("\ufeff")
-                writer = csv.writer(fh)
-                writer.writerow([str(c.label) for c in EXPORT_COLUMNS])
-                for row in counted():
-                    writer.writerow([cell(row.get(c.key)) for c in EXPORT_COLUMNS])
-        export.file = name
-        export.rows = count
+        # headers, statuses and products in the language of the person who asked for it
+        with speaking_to(export.user):
+            export.file, export.rows = _write(export)
         export.state = ExportState.READY
     except Exception:
         log.exception("customer export %s failed", export_id)
@@ -60,3 +43,28 @@ def export_customers_task(export_id: int) -> int:
     export.finished_at = clock.now()
     export.save(update_fields=["file", "rows", "state", "finished_at"])
     return export.rows
+
+
+def _write(export: CustomerExport) -> tuple[str, int]:
+    """Write the export's file under export_dir(); returns its name and how many rows it holds."""
+    rows = export_queryset(export)
+    name = f"customers-{export.pk}.{export.fmt}"
+    target = export_dir() / name
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    if export.fmt == "xlsx":
+        target.write_bytes(xlsx_bytes(EXPORT_COLUMNS, counted(), _("Customers")))
+    else:
+        with target.open("w", newline="", encoding="utf-8") as fh:
+            fh.write("\ufeff")
+            writer = csv.writer(fh)
+            writer.writerow([str(c.label) for c in EXPORT_COLUMNS])
+            for row in counted():
+                writer.writerow([cell(row.get(c.key)) for c in EXPORT_COLUMNS])
+    return name, count

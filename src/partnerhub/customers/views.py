@@ -21,7 +21,10 @@ from partnerhub.accounts.policy import Action, can, customer_actions, get_custom
 from partnerhub.core import clock
 from partnerhub.core.audit_selectors import audit_entries, customer_audit
 from partnerhub.core.exports import export_response
-from partnerhub.core.views import Column, is_htmx, paginate, partner_view
+from partnerhub.core.paging import paginate
+from partnerhub.core.sql import without_jit
+from partnerhub.core.tables import Column
+from partnerhub.core.views import is_htmx, partner_view
 from partnerhub.customers.export import EXPORT_COLUMNS, EXPORT_INLINE_MAX
 from partnerhub.customers.filtersets import (
     MANAGED_BY,
@@ -33,7 +36,6 @@ from partnerhub.customers.filtersets import (
 )
 from partnerhub.customers.links import attach_links
 from partnerhub.customers.models import CustomerExport, ExportState, SavedFilter
-from partnerhub.customers.paging import page_from_request, short_queries
 from partnerhub.customers.selectors import (
     PRODUCT_LABELS,
     customer_admin_sign_ins,
@@ -135,8 +137,8 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     if fmt in {"csv", "xlsx"}:
         return _export(request, qs, query=query, sort=sort, day=day, fmt=fmt)
 
-    with short_queries():
-        page = page_from_request(qs, request.GET)
+    with without_jit():
+        page = paginate(request, qs, one_query=True)
         rows = list(page.object_list)
         decorate_customers(rows, user=user, day=day)
     attach_links(rows)
@@ -329,7 +331,7 @@ def customer_detail(request: HttpRequest, ext_id: str) -> HttpResponse:
     tab = request.GET.get("tab", "overview")
     if tab not in dict(tabs):
         tab = "overview"
-    with short_queries():
+    with without_jit():
         customer = customer_with_statuses(customer=customer, user=user, day=day)
     attach_links([customer])
     context: dict[str, Any] = {

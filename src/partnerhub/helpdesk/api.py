@@ -7,11 +7,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from partnerhub.accounts.policy import Action, can, is_helpdesk_team
-from partnerhub.api.api import InputError
-from partnerhub.api.pagination import page_slice
+from partnerhub.api.errors import InputError
+from partnerhub.core.paging import page_slice
 from partnerhub.helpdesk.models import Attachment, Case, CaseStatus, Comment, StatusChange
 from partnerhub.helpdesk.schemas import CaseIn, CaseOut, CasePageOut, CommentIn
 from partnerhub.helpdesk.selectors import case_get, case_list
@@ -73,7 +74,12 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     bad = [s for s in filters.status if s not in CaseStatus.values]
     if bad:
         raise InputError(
-            [{"loc": ["query", "status"], "msg": f"one of {', '.join(CaseStatus.values)}"}]
+            [
+                {
+                    "loc": ["query", "status"],
+                    "msg": _("one of %(values)s") % {"values": ", ".join(CaseStatus.values)},
+                }
+            ]
         )
     rows = _with_thread(case_list(request.user, statuses=filters.status))
     return page_slice(rows, filters.page, filters.page_size)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import User
 from partnerhub.accounts.policy import Action, can, customer_scope, is_helpdesk_team
@@ -40,7 +41,7 @@ def case_get(user: Any, ref: str | int) -> Case:
     text = str(ref)
     case = qs.filter(pk=int(text)).first() if text.isdigit() else qs.filter(number=text).first()
     if case is None:
-        raise Http404("No such case.")
+        raise Http404(_("No such case."))
     return case
 
 
@@ -109,5 +110,5 @@ def attachment_get(user: Any, attachment_id: int) -> Attachment:
         .first()
     )
     if attachment is None:
-        raise Http404("No such attachment.")
+        raise Http404(_("No such attachment."))
     return attachment

@@ -20,13 +20,16 @@ from django.db.models import Sum
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from partnerhub.accounts.models import Partner, User
 from partnerhub.accounts.policy import Action, can, get_customer, is_helpdesk_team
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
+from partnerhub.core.language import by_language, speaking_to
 from partnerhub.helpdesk.attachments import CheckedFile, attachments_check, megabytes
 from partnerhub.helpdesk.models import (
     Area,
@@ -39,6 +42,7 @@ from partnerhub.helpdesk.models import (
 )
 from partnerhub.helpdesk.selectors import helpdesk_team
 
+StrOrPromise = str | Promise
 SUBJECT_MAX = 200
 TEXT_MAX = 20_000
 
@@ -164,26 +168,41 @@ def _audit_case(user: User, case: Case, action: str, *, before: Any = None, afte
     )
 
 
-def _notify(case: Case, *, event: str, actor: User, text: str = "") -> None:
-    """After commit, e-mail the partner's person who opened the case and the helpdesk team."""
+def _notify(
+    case: Case,
+    *,
+    event: StrOrPromise,
+    event_args: dict[str, StrOrPromise] | None = None,
+    actor: User,
+    text: str = "",
+) -> None:
+    """After commit, e-mail the partner's person who opened the case and the helpdesk team,
+    each in their own language (the team: one e-mail per language). `event` is translated for
+    each of them, then filled with `event_args`."""
 
-    def send() -> None:
+    def message() -> tuple[str, str]:
+        """The subject and text in the active language."""
+        what = str(event) % {k: str(v) for k, v in event_args.items()} if event_args else str(event)
         path = reverse("helpdesk:case", kwargs={"ref": case.number})
         context = {
             "case": case,
-            "event": event,
+            "event": what,
             "actor": actor.display_name,
             "text": text,
             "url": getattr(settings, "PARTNERHUB_BASE_URL", "").rstrip("/") + path,
         }
-        subject = f"[{case.number}] {event}: {case.subject}"[:180]
-        body = render_to_string("helpdesk/email.txt", context)
+        subject = f"[{case.number}] {what}: {case.subject}"[:180]
+        return subject, render_to_string("helpdesk/email.txt", context)
+
+    def send() -> None:
         opener = case.opened_by
         if opener is not None and opener.is_active and opener.email:
-            send_mail(subject, body, None, [opener.email])
-        team = list(helpdesk_team().exclude(email="").values_list("email", flat=True))
-        if team:
-            send_mail(subject, body, None, team)
+            with speaking_to(opener):
+                send_mail(*message(), None, [opener.email])
+        team = helpdesk_team().exclude(email="").values_list("email", "language")
+        for language, emails in by_language(team).items():
+            with translation.override(language):
+                send_mail(*message(), None, emails)
 
     transaction.on_commit(send)
 
@@ -243,7 +262,7 @@ def case_open(
             "helpdesk.case_open",
             after={**_case_state(case), "attachments": [c.name for c in checked]},
         )
-        _notify(case, event=_("New case"), actor=user, text=description)
+        _notify(case, event=gettext_lazy("New case"), actor=user, text=description)
     return case
 
 
@@ -252,7 +271,7 @@ def _require_can_work(user: User, case: Case) -> None:
     if is_helpdesk_team(user):
         return
     if case.partner_id != user.partner_id:
-        raise Http404("No such case.")
+        raise Http404(_("No such case."))
     if not can(user, Action.HELPDESK):
         raise PermissionDenied
 
@@ -289,7 +308,7 @@ def case_comment(*, user: User, case: Case, body: str, files: list[Any] | None =
             "helpdesk.case_comment",
             after={"comment": comment.pk, "attachments": [c.name for c in checked]},
         )
-        _notify(case, event=_("New comment"), actor=user, text=text)
+        _notify(case, event=gettext_lazy("New comment"), actor=user, text=text)
     return comment
 
 
@@ -314,7 +333,8 @@ def case_set_status(*, user: User, case: Case, status: str) -> StatusChange:
         _audit_case(user, case, "helpdesk.case_status", before=before, after=_case_state(case))
         _notify(
             case,
-            event=_("Status changed to %(status)s") % {"status": case.get_status_display()},
+            event=gettext_lazy("Status changed to %(status)s"),
+            event_args={"status": CaseStatus(status).label},
             actor=user,
         )
     return change

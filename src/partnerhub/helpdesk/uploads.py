@@ -82,7 +82,9 @@ class AttachmentLimitHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         if self.in_file > settings.HELPDESK_MAX_ATTACHMENT_BYTES:
-            _refuse(self._request(), too_large_reason(self.file_name or "attachment", self.in_file))
+            _refuse(
+                self._request(), too_large_reason(self.file_name or _("attachment"), self.in_file)
+            )
         # The next handlers (memory or temporary file) hand over the file: for one refused here
         # it holds only the first bytes, and the form that reports the refusal stores nothing.
 

@@ -17,13 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from partnerhub.accounts.policy import Action, can, customer_scope, is_helpdesk_team
-from partnerhub.core.views import (
-    Column,
-    paginate,
-    partner_view,
-    render_page_or_fragment,
-    sort_key_from,
-)
+from partnerhub.core.paging import paginate
+from partnerhub.core.tables import Column
+from partnerhub.core.views import partner_view, render_page_or_fragment, sort_key_from
 from partnerhub.helpdesk.forms import (
     AssignForm,
     CaseForm,
@@ -321,7 +317,7 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     try:
         handle = item.file.open("rb")
     except FileNotFoundError as exc:
-        raise Http404("The file is missing.") from exc
+        raise Http404(_("The file is missing.")) from exc
     response = FileResponse(
         handle, as_attachment=True, filename=item.name, content_type=item.content_type
     )

@@ -30,7 +30,7 @@ class Check:
 def _known(kind: str, real: str, staged: str, column: str) -> str:
     """Neither in the real tables, nor earlier in the load, nor on a bad line of that kind."""
     return (
-        f"NOT EXISTS ({real}) AND NOT EXISTS ({staged}) AND NOT EXISTS "
+        f"NOT EXISTS ({real}) AND NOT EXISTS ({staged}) AND NOT EXISTS "  # noqa: S608 — staging/real tables of names(); partner id an int
         f"(SELECT 1 FROM {{s_badid}} b WHERE b.kind = '{kind}' AND b.ext_id = {column})"
     )
 
@@ -38,8 +38,8 @@ def _known(kind: str, real: str, staged: str, column: str) -> str:
 def _customer(pid: int | None, column: str = "s.customer") -> str:
     return _known(
         "customer",
-        f"SELECT 1 FROM {{customer}} c WHERE c.ext_id = {column}{own_customer('c', pid)}",
-        f"SELECT 1 FROM {{s_customer}} x WHERE x.ext_id = {column} AND x.ln < s.ln",
+        f"SELECT 1 FROM {{customer}} c WHERE c.ext_id = {column}{own_customer('c', pid)}",  # noqa: S608 — staging/real tables of names(); partner id an int
+        f"SELECT 1 FROM {{s_customer}} x WHERE x.ext_id = {column} AND x.ln < s.ln",  # noqa: S608 — staging/real tables of names(); partner id an int
         column,
     )
 
@@ -47,9 +47,9 @@ def _customer(pid: int | None, column: str = "s.customer") -> str:
 def _user_of_customer(pid: int | None, column: str) -> str:
     return _known(
         "user",
-        f"SELECT 1 FROM {{cuser}} u JOIN {{customer}} c ON c.id = u.customer_id "
+        f"SELECT 1 FROM {{cuser}} u JOIN {{customer}} c ON c.id = u.customer_id "  # noqa: S608 — staging/real tables of names(); partner id an int
         f"WHERE u.ext_id = {column} AND c.ext_id = s.customer{own_customer('c', pid)}",
-        f"SELECT 1 FROM {{s_user}} x WHERE x.ext_id = {column} AND x.customer = s.customer "
+        f"SELECT 1 FROM {{s_user}} x WHERE x.ext_id = {column} AND x.customer = s.customer "  # noqa: S608 — staging/real tables of names(); partner id an int
         "AND x.ln < s.ln",
         column,
     )
@@ -60,13 +60,13 @@ def _item(pid: int | None, column: str, *, subscription: bool) -> str:
     own = (
         ""
         if pid is None
-        else f" AND i.customer_id IN (SELECT id FROM {{customer}} WHERE partner_id = {int(pid)})"
+        else f" AND i.customer_id IN (SELECT id FROM {{customer}} WHERE partner_id = {int(pid)})"  # noqa: S608 — staging/real tables of names(); partner id an int
     )
     staged_only = " AND NOT x.is_trial" if subscription else ""
     return _known(
         "item",
-        f"SELECT 1 FROM {{item}} i WHERE i.ext_id = {column}{only}{own}",
-        f"SELECT 1 FROM {{s_item}} x WHERE x.ext_id = {column}{staged_only} AND x.ln < s.ln",
+        f"SELECT 1 FROM {{item}} i WHERE i.ext_id = {column}{only}{own}",  # noqa: S608 — staging/real tables of names(); partner id an int
+        f"SELECT 1 FROM {{s_item}} x WHERE x.ext_id = {column}{staged_only} AND x.ln < s.ln",  # noqa: S608 — staging/real tables of names(); partner id an int
         column,
     )
 
@@ -75,12 +75,12 @@ def _owned_elsewhere(table: str, pid: int, via: str = "customer") -> str:
     """Through the API: the id is taken by a record outside the caller's customers."""
     if via == "item":
         return (
-            f"EXISTS (SELECT 1 FROM {{{table}}} r JOIN {{item}} i ON i.id = r.item_id "
+            f"EXISTS (SELECT 1 FROM {{{table}}} r JOIN {{item}} i ON i.id = r.item_id "  # noqa: S608 — staging/real tables of names(); partner id an int
             f"JOIN {{customer}} c ON c.id = i.customer_id "
             f"WHERE r.ext_id = s.ext_id AND c.partner_id <> {int(pid)})"
         )
     return (
-        f"EXISTS (SELECT 1 FROM {{{table}}} r JOIN {{customer}} c ON c.id = r.customer_id "
+        f"EXISTS (SELECT 1 FROM {{{table}}} r JOIN {{customer}} c ON c.id = r.customer_id "  # noqa: S608 — staging/real tables of names(); partner id an int
         f"WHERE r.ext_id = s.ext_id AND c.partner_id <> {int(pid)})"
     )
 
@@ -110,7 +110,7 @@ def _external_admin_email(pid: int | None) -> Check:
         "external_admin",
         "email",
         "s.email",
-        "NOT EXISTS (SELECT 1 FROM {person} u WHERE u.email = s.email "
+        "NOT EXISTS (SELECT 1 FROM {person} u WHERE u.email = s.email "  # noqa: S608 — staging/real tables of names(); partner id an int
         f"AND u.partner_id = {int(pid)})",
         _("no person of your partner has the e-mail %(value)r"),
     )
@@ -133,7 +133,7 @@ def all_checks(pid: int | None) -> list[Check]:
     own_user = (
         ""
         if pid is None
-        else f" AND u.customer_id IN (SELECT id FROM {{customer}} WHERE partner_id = {int(pid)})"
+        else f" AND u.customer_id IN (SELECT id FROM {{customer}} WHERE partner_id = {int(pid)})"  # noqa: S608 — staging/real tables of names(); partner id an int
     )
     no_sub = _("no subscription %(value)r (it must exist already or come on an earlier line)")
     # Through the API, only the caller's own items are named by kind; another partner's id gets
@@ -141,7 +141,7 @@ def all_checks(pid: int | None) -> list[Check]:
     own_item = (
         ""
         if pid is None
-        else f" AND i.customer_id IN (SELECT id FROM {{customer}} WHERE partner_id = {int(pid)})"
+        else f" AND i.customer_id IN (SELECT id FROM {{customer}} WHERE partner_id = {int(pid)})"  # noqa: S608 — staging/real tables of names(); partner id an int
     )
     checks = [
         Check(
@@ -193,7 +193,7 @@ def all_checks(pid: int | None) -> list[Check]:
             "item",
             "id",
             "s.ext_id",
-            "s.is_trial AND (EXISTS (SELECT 1 FROM {item} i WHERE i.ext_id = s.ext_id "
+            "s.is_trial AND (EXISTS (SELECT 1 FROM {item} i WHERE i.ext_id = s.ext_id "  # noqa: S608 — staging/real tables of names(); partner id an int
             f"AND NOT i.is_trial{own_item}) OR EXISTS (SELECT 1 FROM {{s_item}} x "
             "WHERE x.ext_id = s.ext_id AND NOT x.is_trial AND x.ln < s.ln))",
             _("%(value)r is already the id of a subscription"),
@@ -202,7 +202,7 @@ def all_checks(pid: int | None) -> list[Check]:
             "item",
             "id",
             "s.ext_id",
-            "NOT s.is_trial AND (EXISTS (SELECT 1 FROM {item} i WHERE i.ext_id = s.ext_id "
+            "NOT s.is_trial AND (EXISTS (SELECT 1 FROM {item} i WHERE i.ext_id = s.ext_id "  # noqa: S608 — staging/real tables of names(); partner id an int
             f"AND i.is_trial{own_item}) OR EXISTS (SELECT 1 FROM {{s_item}} x "
             "WHERE x.ext_id = s.ext_id AND x.is_trial AND x.ln < s.ln))",
             _("%(value)r is already the id of a trial"),
@@ -228,7 +228,7 @@ def all_checks(pid: int | None) -> list[Check]:
             "s.usr",
             _known(
                 "user",
-                "SELECT 1 FROM {cuser} u WHERE u.ext_id = s.usr" + own_user,
+                "SELECT 1 FROM {cuser} u WHERE u.ext_id = s.usr" + own_user,  # noqa: S608 — staging/real tables of names(); partner id an int
                 "SELECT 1 FROM {s_user} x WHERE x.ext_id = s.usr AND x.ln < s.ln",
                 "s.usr",
             ),
@@ -245,7 +245,7 @@ def all_checks(pid: int | None) -> list[Check]:
             "call",
             "queue.id",
             "s.queue",
-            "s.queue IS NOT NULL AND "
+            "s.queue IS NOT NULL AND "  # noqa: S608 — staging/real tables of names(); partner id an int
             + _known(
                 "call_queue",
                 "SELECT 1 FROM {queue} q JOIN {customer} c ON c.id = q.customer_id "
@@ -269,7 +269,7 @@ def all_checks(pid: int | None) -> list[Check]:
                 "customer",
                 "id",
                 "s.ext_id",
-                f"EXISTS (SELECT 1 FROM {{customer}} c WHERE c.ext_id = s.ext_id "
+                f"EXISTS (SELECT 1 FROM {{customer}} c WHERE c.ext_id = s.ext_id "  # noqa: S608 — staging/real tables of names(); partner id an int
                 f"AND c.partner_id <> {int(pid)})",
                 elsewhere,
             ),
@@ -298,12 +298,12 @@ def run_check(cursor: CursorWrapper, check: Check, *, limit: int = MAX_REPORTED_
     where = check.bad.format(**n)
     table = n[f"s_{check.table}"]
     cursor.execute(
-        f"SELECT s.ln, {check.value} FROM {table} s WHERE {where} ORDER BY s.ln LIMIT {int(limit)}"
+        f"SELECT s.ln, {check.value} FROM {table} s WHERE {where} ORDER BY s.ln LIMIT {int(limit)}"  # noqa: S608 — staging/real tables of names(); partner id an int
     )
     rows = [(ln, check.field, check.message % {"value": value}) for ln, value in cursor.fetchall()]
     total = len(rows)
     if total == limit:
-        cursor.execute(f"SELECT count(*) FROM {table} s WHERE {where}")
+        cursor.execute(f"SELECT count(*) FROM {table} s WHERE {where}")  # noqa: S608 — staging/real tables of names(); partner id an int
         total = int(cursor.fetchone()[0])
     return Found(rows, total)
 

@@ -33,7 +33,11 @@ class LineError:
         if self.line is None:
             where = self.file or ""
         else:
-            where = f"{self.file}:{self.line}" if self.file is not None else f"line {self.line}"
+            where = (
+                f"{self.file}:{self.line}"
+                if self.file is not None
+                else _("line %(line)s") % {"line": self.line}
+            )
         text = f"{self.field}: {self.msg}" if self.field else self.msg
         return f"{where}: {text}" if where else text
 

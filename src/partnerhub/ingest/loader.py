@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import os
 import queue
 import sys
 import time
@@ -24,10 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils.translation import gettext as _
 
+from partnerhub.core.sql import in_list, set_local
 from partnerhub.ingest import usage
 from partnerhub.ingest.checks import any_bad, run_checks
 from partnerhub.ingest.errors import MAX_REPORTED_ERRORS, LineError, LoadError, TooSlow
@@ -63,15 +64,14 @@ _REF_TABLES = {
     "user": ("cuser", "ext_id"),
     "call_queue": ("queue", "ext_id"),
 }
-# Tests only (tests/reliability/test_load_faults.py): the point where a load waits to be killed.
-PAUSE_ENV = "PARTNERHUB_TEST_PAUSE_AT"
 
 
 def pause_for_tests(point: str) -> None:
-    """Hold the load at `point` when PARTNERHUB_TEST_PAUSE_AT names it (said on stderr first)."""
-    if os.environ.get(PAUSE_ENV) != point:
+    """Hold the load at `point` when settings.TEST_LOAD_PAUSE_AT names it (said on stderr first):
+    tests only (tests/reliability/test_load_faults.py), where a load waits to be killed."""
+    if point != settings.TEST_LOAD_PAUSE_AT:
         return
-    sys.stderr.write(f"{PAUSE_ENV}: paused at {point}\n")
+    sys.stderr.write(f"PARTNERHUB_TEST_PAUSE_AT: paused at {point}\n")
     sys.stderr.flush()
     time.sleep(600)
 
@@ -236,8 +236,7 @@ class Loader:
         atomic: Any = contextlib.nullcontext() if temp_only else transaction.atomic()
         with atomic, connection.cursor() as cursor:
             self.backend.create(cursor)
-            if self.backend.vendor == "postgresql":
-                cursor.execute("SET LOCAL work_mem = '64MB'")
+            set_local(cursor, work_mem="64MB")
             self.measure_tables(cursor)
             self.merger = Merger(self.backend, cursor, self.pid)
             self.stopped = stage_only
@@ -315,7 +314,7 @@ class Loader:
             staged[table] -= self.backend.dedupe(cursor, table)
             for child, parent in STAGE_CHILDREN.items():
                 if parent == table and staged[child]:
-                    cursor.execute(f"SELECT count(*) FROM ingest_{child}")
+                    cursor.execute(f"SELECT count(*) FROM ingest_{child}")  # noqa: S608 — tables of names(); values bound
                     staged[child] = int(cursor.fetchone()[0])
         self.grow_bulk(cursor, staged)
         users_mapped = False
@@ -349,8 +348,9 @@ class Loader:
             wanted = [ext_id for ext_id, _seq, _field in refs]
             for start in range(0, len(wanted), 500):
                 part = wanted[start : start + 500]
-                marks = ", ".join(["%s"] * len(part))
-                cursor.execute(f"SELECT count(*) FROM {n[table]} WHERE {column} IN ({marks})", part)
+                marks, params = in_list(part)
+                found = f"SELECT count(*) FROM {n[table]} WHERE {column} IN ({marks})"  # noqa: S608 — tables of names(); values bound
+                cursor.execute(found, params)
                 if int(cursor.fetchone()[0]) < len(part):
                     return True
         return False
@@ -361,7 +361,7 @@ class Loader:
         """Rows in the tables a load may dwarf, from their id range (instant, an upper bound)."""
         n = names()
         for key in {*BIG_TABLES.values(), "usage"}:
-            cursor.execute(f"SELECT coalesce(max(id) - min(id) + 1, 0) FROM {n[key]}")
+            cursor.execute(f"SELECT coalesce(max(id) - min(id) + 1, 0) FROM {n[key]}")  # noqa: S608 — tables of names(); values bound
             self.existing[key] = int(cursor.fetchone()[0])
 
     def dwarfs(self, staged: int, existing: int) -> bool:

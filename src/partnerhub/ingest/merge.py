@@ -106,11 +106,11 @@ def guard(table: str, column: str, pid: int | None, via: str = "") -> str:
     n = names()
     if via == "item":
         return (
-            f" WHERE {table}.{column} IN (SELECT i.id FROM {n['item']} i "
+            f" WHERE {table}.{column} IN (SELECT i.id FROM {n['item']} i "  # noqa: S608 — tables of names(); partner id an int; values bound
             f"JOIN {n['customer']} c ON c.id = i.customer_id WHERE c.partner_id = {int(pid)})"
         )
     return (
-        f" WHERE {table}.{column} IN (SELECT id FROM {n['customer']} WHERE partner_id = {int(pid)})"
+        f" WHERE {table}.{column} IN (SELECT id FROM {n['customer']} WHERE partner_id = {int(pid)})"  # noqa: S608 — tables of names(); partner id an int; values bound
     )
 
 
@@ -142,13 +142,13 @@ class Merger:
         json = self.backend.json
         if table == "partner":
             return (
-                "INSERT INTO {partner} (ext_id, name, country) "
+                "INSERT INTO {partner} (ext_id, name, country) "  # noqa: S608 — tables of names(); partner id an int; values bound
                 "SELECT s.ext_id, s.name, s.country FROM {s_partner} s WHERE true "
                 f"ON CONFLICT (ext_id) DO UPDATE SET {_set('name', 'country')}"
             )
         if table == "customer":
             return (
-                "INSERT INTO {customer} (ext_id, partner_id, name, created, country, admin_email) "
+                "INSERT INTO {customer} (ext_id, partner_id, name, created, country, admin_email) "  # noqa: S608 — tables of names(); partner id an int; values bound
                 "SELECT s.ext_id, p.id, s.name, s.created, s.country, '' FROM {s_customer} s "
                 "JOIN {partner} p ON p.ext_id = s.partner WHERE true "
                 "ON CONFLICT (ext_id) DO UPDATE SET "
@@ -157,7 +157,7 @@ class Merger:
             )
         if table == "partner_user":
             return (
-                "INSERT INTO {person} (email, name, partner_id, role, password, is_superuser, "
+                "INSERT INTO {person} (email, name, partner_id, role, password, is_superuser, "  # noqa: S608 — tables of names(); partner id an int; values bound
                 "is_staff, is_helpdesk, is_active, date_joined) "
                 "SELECT s.email, s.name, p.id, s.role, s.password, false, false, false, true, %s "
                 "FROM {s_partner_user} s JOIN {partner} p ON p.ext_id = s.partner WHERE true "
@@ -167,7 +167,7 @@ class Merger:
             # Through the API, only the caller partner's own people (checks.py names the rest).
             own_person = "IS NOT NULL" if pid is None else f"= {int(pid)}"
             return (
-                "INSERT INTO {external} (customer_id, user_id) "
+                "INSERT INTO {external} (customer_id, user_id) "  # noqa: S608 — tables of names(); partner id an int; values bound
                 "SELECT DISTINCT c.id, u.id FROM {s_external_admin} s "
                 f"JOIN {{customer}} c ON c.ext_id = s.customer{c_own} "
                 f"JOIN {{person}} u ON u.email = s.email WHERE u.partner_id {own_person} "
@@ -175,7 +175,7 @@ class Merger:
             )
         if table == "admin_login":
             return (
-                "INSERT INTO {login} (customer_id, at) "
+                "INSERT INTO {login} (customer_id, at) "  # noqa: S608 — tables of names(); partner id an int; values bound
                 "SELECT DISTINCT c.id, s.at_ FROM {s_admin_login} s "
                 f"JOIN {{customer}} c ON c.ext_id = s.customer{c_own} WHERE true "
                 "ON CONFLICT (customer_id, at) DO NOTHING"
@@ -185,7 +185,7 @@ class Merger:
             if pid is not None:
                 item_guard += guard(n["item"], "customer_id", pid).replace(" WHERE", " AND", 1)
             return (
-                "INSERT INTO {item} "
+                "INSERT INTO {item} "  # noqa: S608 — tables of names(); partner id an int; values bound
                 '(ext_id, customer_id, is_trial, start, "end", auto_renew, state) '
                 "SELECT s.ext_id, c.id, s.is_trial, s.start_, s.end_, s.auto_renew, s.state "
                 f"FROM {{s_item}} s JOIN {{customer}} c ON c.ext_id = s.customer{c_own} WHERE true "
@@ -208,7 +208,7 @@ class Merger:
                 cols = "action, " + cols
                 values = "s.action, " + values
             return (
-                f'INSERT INTO {{{table}}} (ext_id, item_id, "date", {cols}) '
+                f'INSERT INTO {{{table}}} (ext_id, item_id, "date", {cols}) '  # noqa: S608 — tables of names(); partner id an int; values bound
                 f"SELECT s.ext_id, i.id, s.on_date, {values} FROM {{s_{table}}} s "
                 "JOIN {item} i ON i.ext_id = s.subscription AND NOT i.is_trial"
                 f"{own_item} WHERE true "
@@ -217,7 +217,7 @@ class Merger:
             )
         if table == "user":
             return (
-                "INSERT INTO {cuser} (ext_id, customer_id, email, name, is_active) "
+                "INSERT INTO {cuser} (ext_id, customer_id, email, name, is_active) "  # noqa: S608 — tables of names(); partner id an int; values bound
                 "SELECT s.ext_id, c.id, s.email, s.name, true FROM {s_user} s "
                 f"JOIN {{customer}} c ON c.ext_id = s.customer{c_own} WHERE true "
                 f"ON CONFLICT (ext_id) DO UPDATE SET {_set('customer_id', 'email', 'name')}"
@@ -230,7 +230,7 @@ class Merger:
                 f" JOIN {{customer}} ci ON ci.id = i.customer_id AND ci.partner_id = {int(pid)}"
             )  # fmt: skip
             return (
-                "INSERT INTO {assignment} (user_id, item_id, product, from_date, to_date) "
+                "INSERT INTO {assignment} (user_id, item_id, product, from_date, to_date) "  # noqa: S608 — tables of names(); partner id an int; values bound
                 "SELECT u.id, i.id, s.product, s.from_, s.to_ FROM {s_assignment} s "
                 "JOIN {users} u ON u.ext_id = s.usr JOIN {item} i ON i.ext_id = s.item"
                 f"{own} WHERE true "
@@ -239,7 +239,7 @@ class Merger:
             )
         if table == "call_queue":
             return (
-                "INSERT INTO {queue} (ext_id, customer_id, name) "
+                "INSERT INTO {queue} (ext_id, customer_id, name) "  # noqa: S608 — tables of names(); partner id an int; values bound
                 "SELECT s.ext_id, c.id, s.name FROM {s_call_queue} s "
                 f"JOIN {{customer}} c ON c.ext_id = s.customer{c_own} WHERE true "
                 f"ON CONFLICT (ext_id) DO UPDATE SET {_set('customer_id', 'name')}"
@@ -247,7 +247,7 @@ class Merger:
             )
         if table == "meeting":
             return (
-                "INSERT INTO {meeting} (ext_id, customer_id, host_id, start, duration_s) "
+                "INSERT INTO {meeting} (ext_id, customer_id, host_id, start, duration_s) "  # noqa: S608 — tables of names(); partner id an int; values bound
                 "SELECT s.ext_id, c.id, u.id, s.start_, s.duration_s FROM {s_meeting} s "
                 f"JOIN {{customer}} c ON c.ext_id = s.customer{c_own} "
                 "JOIN {users} u ON u.ext_id = s.host AND u.customer_id = c.id WHERE true "
@@ -261,7 +261,7 @@ class Merger:
                 "loss_pct, latency_ms, features"
             )
             return (
-                f"INSERT INTO {{call}} (ext_id, customer_id, user_id, queue_id, queue_wait_s, "
+                f"INSERT INTO {{call}} (ext_id, customer_id, user_id, queue_id, queue_wait_s, "  # noqa: S608 — tables of names(); partner id an int; values bound
                 f"queue_outcome, {columns}) "
                 "SELECT s.ext_id, c.id, u.id, q.id, s.queue_wait_s, s.queue_outcome, s.start_, "
                 "s.week, s.duration_s, s.endpoint, s.call_type, s.direction, s.mos, s.jitter_ms, "
@@ -278,7 +278,7 @@ class Merger:
             )
         if table == "resource":
             return (
-                "INSERT INTO {resource} (ext_id, title, url, type, products, summary, language, "
+                "INSERT INTO {resource} (ext_id, title, url, type, products, summary, language, "  # noqa: S608 — tables of names(); partner id an int; values bound
                 "featured, quick_link, body) "
                 f"SELECT s.ext_id, s.title, s.url, s.type, {json('s.products')}, s.summary, "
                 "s.language, s.featured, s.quick_link, '' FROM {s_resource} s WHERE true "
@@ -332,14 +332,14 @@ class Merger:
         hashing every customer user of the database again for each of them.
         """
         refs = [
-            f"SELECT {column} FROM {{s_{table}}}"
+            f"SELECT {column} FROM {{s_{table}}}"  # noqa: S608 — tables of names(); partner id an int; values bound
             for table, column in (
                 ("assignment", "usr"), ("meeting", "host"), ("participant", "usr"), ("call", "usr")
             )
             if staged.get(table)
         ]  # fmt: skip
         self.run(
-            "INSERT INTO {users} (ext_id, id, customer_id) "
+            "INSERT INTO {users} (ext_id, id, customer_id) "  # noqa: S608 — tables of names(); partner id an int; values bound
             "SELECT u.ext_id, u.id, u.customer_id FROM {cuser} u "
             f"WHERE u.ext_id IN ({' UNION '.join(refs) or 'SELECT NULL'})"
         )
@@ -421,7 +421,7 @@ class Merger:
         # New meetings have ids above the floor: the join then reads only them, not every meeting.
         new_only = "" if replaced else f" AND m.id > {int(self.meeting_floor)}"
         written = self.run(
-            "INSERT INTO {participant} (meeting_id, user_id) "
+            "INSERT INTO {participant} (meeting_id, user_id) "  # noqa: S608 — tables of names(); partner id an int; values bound
             "SELECT m.id, u.id FROM {s_participant} p "
             f"JOIN {{meeting}} m ON m.ext_id = p.meeting{new_only} "
             "JOIN {users} u ON u.ext_id = p.usr AND u.customer_id = m.customer_id WHERE true"

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from partnerhub.ingest.errors import MAX_REPORTED_ERRORS, LineError, SourceError, TooLarge
 from partnerhub.ingest.kinds import Chunk, Context
@@ -39,6 +40,11 @@ BLANK_RUN_PAYS = 4096
 _NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # bytes.isspace()'s complement
 # The setting named when an input unpacks past its limit (the API's; the CLI has none).
 MAX_UNPACKED_SETTING = "INGEST_MAX_UNPACKED_BYTES"
+
+
+def _body() -> str:
+    """How a message names an input that has no file name: the API request's body."""
+    return pgettext("the input of an API request", "body")
 
 
 @dataclass
@@ -295,7 +301,7 @@ class Reader(threading.Thread):
             try:
                 handle = source.open()
             except OSError as exc:
-                raise SourceError(f"{source.label or 'body'}: {exc.strerror or exc}") from exc
+                raise SourceError(f"{source.label or _body()}: {exc.strerror or exc}") from exc
             with handle:
                 self.current = handle
                 lineno = 0
@@ -345,7 +351,7 @@ class Reader(threading.Thread):
                 except (OSError, EOFError, zlib.error) as exc:
                     raise SourceError(
                         _("%(input)s: cannot be read: %(reason)s")
-                        % {"input": source.label or "body", "reason": exc}
+                        % {"input": source.label or _body(), "reason": exc}
                     ) from exc
             self.current = None
             done_bytes += source.size or 0

@@ -20,7 +20,7 @@ from psycopg.copy import Copy, FileWriter
 from psycopg.errors import LockNotAvailable
 
 from partnerhub.activity import callweeks
-from partnerhub.core.pgsession import raise_temp_buffers
+from partnerhub.core.sql import in_list, placeholders, raise_temp_buffers, set_local
 
 # --- staging tables: one per kind (and per list inside a kind); `ln` is the line's load-wide number
 # Column types are generic; `stage.py` maps them to each database.
@@ -278,14 +278,14 @@ class Backend(ABC):
         table = stage_table(name)
         key = ", ".join(STAGE_KEYS[name])
         cursor.execute(
-            f"DELETE FROM {table} WHERE ln NOT IN (SELECT max(ln) FROM {table} GROUP BY {key})"
+            f"DELETE FROM {table} WHERE ln NOT IN (SELECT max(ln) FROM {table} GROUP BY {key})"  # noqa: S608 — staging tables of STAGE_COLUMNS; values bound
         )
         removed = cursor.rowcount
         if removed:
             for child, parent in STAGE_CHILDREN.items():
                 if parent == name:
                     cursor.execute(
-                        f"DELETE FROM {stage_table(child)} WHERE ln NOT IN (SELECT ln FROM {table})"
+                        f"DELETE FROM {stage_table(child)} WHERE ln NOT IN (SELECT ln FROM {table})"  # noqa: S608 — staging tables of STAGE_COLUMNS; values bound
                     )
         return removed
 
@@ -364,12 +364,12 @@ class SqliteBackend(Backend):
         return f"date({column})"
 
     def write(self, cursor: CursorWrapper, name: str, rows: Any) -> None:
-        marks = ", ".join(["%s"] * len(STAGE_COLUMNS[name]))
-        cursor.executemany(f"INSERT INTO {stage_table(name)} VALUES ({marks})", rows)
+        marks = placeholders(len(STAGE_COLUMNS[name]))
+        cursor.executemany(f"INSERT INTO {stage_table(name)} VALUES ({marks})", rows)  # noqa: S608 — staging tables of STAGE_COLUMNS; values bound
 
     def empty(self, cursor: CursorWrapper, names: Iterable[str]) -> None:
         for name in names:
-            cursor.execute(f"DELETE FROM {stage_table(name)}")
+            cursor.execute(f"DELETE FROM {stage_table(name)}")  # noqa: S608 — staging tables of STAGE_COLUMNS; values bound
 
 
 def backend_for(connection: BaseDatabaseWrapper) -> Backend:
@@ -404,15 +404,15 @@ class BulkMode:
         """
         cursor.execute("SAVEPOINT ingest_bulk")
         try:
-            cursor.execute("SET LOCAL lock_timeout = '5s'")
+            set_local(cursor, lock_timeout="5s")
             # Pending deferred FK checks forbid ALTER TABLE: run them now.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
-            kinds = "('f', 'u')" if unique else "('f')"
+            kinds, kind_params = in_list(["f", "u"] if unique else ["f"])
             cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                f"WHERE conrelid = %s::regclass AND contype IN {kinds} ORDER BY contype",
-                [table],
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "  # noqa: S608 — only bound placeholders are spliced
+                f"WHERE conrelid = %s::regclass AND contype IN ({kinds}) ORDER BY contype",
+                [table, *kind_params],
             )
             constraints = [(table, name, definition) for name, definition in cursor.fetchall()]
             cursor.execute(
@@ -420,8 +420,8 @@ class BulkMode:
                 "JOIN pg_class c ON c.oid = i.indexrelid "
                 "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
                 "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) "
-                + ("" if unique else "AND NOT i.indisunique"),
-                [table],
+                "AND (%s OR NOT i.indisunique)",
+                [table, unique],
             )
             indexes = cursor.fetchall()
             for _table, name, _definition in constraints:
@@ -446,7 +446,7 @@ class BulkMode:
         """Rebuild what `enter` dropped (foreign keys are validated in one pass each)."""
         if not self.tables:
             return
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        set_local(cursor, maintenance_work_mem="256MB")
         for definition in self.indexes:
             cursor.execute(definition)
         for table, name, definition in self.constraints:

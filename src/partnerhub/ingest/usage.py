@@ -10,12 +10,22 @@ call a staged one replaces.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
+
+from django.db.backends.utils import CursorWrapper
 
 from partnerhub.activity import callweeks
+from partnerhub.ingest.stage import Backend
 
-if TYPE_CHECKING:
-    from partnerhub.ingest.merge import Merger
+
+class Merger(Protocol):
+    """What these steps need of the load's merge (`merge.Merger`, which calls them)."""
+
+    backend: Backend
+    cursor: CursorWrapper
+
+    def run(self, sql: str, params: list[Any] | None = None) -> int: ...
+
 
 CALLING = "calling"
 MEETINGS = "meetings"
@@ -26,13 +36,13 @@ def note_replaced(merger: Merger, table: str) -> None:
     day = merger.backend.day_of
     if table == "call":
         merger.run(
-            f"INSERT INTO {callweeks.DELTA} (week, customer_id, user_id, n) "
+            f"INSERT INTO {callweeks.DELTA} (week, customer_id, user_id, n) "  # noqa: S608 — tables of names() and callweeks.DELTA
             "SELECT a.week, a.customer_id, a.user_id, -COUNT(*) FROM {s_call} s "
             "JOIN {call} a ON a.ext_id = s.ext_id WHERE a.call_type = 'webex_calling' "
             "GROUP BY a.week, a.customer_id, a.user_id"
         )
         merger.run(
-            "INSERT INTO ingest_redo (user_id, product) "
+            "INSERT INTO ingest_redo (user_id, product) "  # noqa: S608 — tables of names() and callweeks.DELTA
             "SELECT DISTINCT a.user_id, 'calling' FROM {s_call} s "
             "JOIN {call} a ON a.ext_id = s.ext_id JOIN {cuser} u ON u.id = a.user_id "
             "WHERE a.call_type = 'webex_calling' AND (s.call_type <> 'webex_calling' "
@@ -41,7 +51,7 @@ def note_replaced(merger: Merger, table: str) -> None:
     if table == "meeting":
         # the old host and old participants of meetings that moved day or changed host
         merger.run(
-            "INSERT INTO ingest_redo (user_id, product) "
+            "INSERT INTO ingest_redo (user_id, product) "  # noqa: S608 — tables of names() and callweeks.DELTA
             "SELECT m.host_id, 'meetings' FROM {s_meeting} s "
             "JOIN {meeting} m ON m.ext_id = s.ext_id JOIN {cuser} u ON u.id = m.host_id "
             f"WHERE u.ext_id <> s.host OR {day('m.start')} <> s.day "
@@ -64,14 +74,14 @@ def add_chunk(merger: Merger, staged: dict[str, int]) -> None:
             "  WHERE r.user_id = {usage}.user_id AND r.product = {usage}.product)"
         )
         merger.run(
-            "INSERT INTO {usage} (user_id, product, day) "
+            "INSERT INTO {usage} (user_id, product, day) "  # noqa: S608 — tables of names() and callweeks.DELTA
             f"SELECT DISTINCT a.user_id, 'calling', {day('a.start')} FROM {{call}} a "
             "WHERE a.call_type = 'webex_calling' AND a.user_id IN "
             "  (SELECT user_id FROM ingest_redo WHERE product = 'calling') "
             "ON CONFLICT (user_id, product, day) DO NOTHING"
         )
         merger.run(
-            "INSERT INTO {usage} (user_id, product, day) "
+            "INSERT INTO {usage} (user_id, product, day) "  # noqa: S608 — tables of names() and callweeks.DELTA
             f"SELECT m.host_id, 'meetings', {day('m.start')} FROM {{meeting}} m "
             "WHERE m.host_id IN (SELECT user_id FROM ingest_redo WHERE product = 'meetings') "
             f"UNION SELECT mp.user_id, 'meetings', {day('m.start')} FROM {{participant}} mp "
@@ -82,7 +92,7 @@ def add_chunk(merger: Merger, staged: dict[str, int]) -> None:
         merger.run("DELETE FROM ingest_redo")
     if staged.get("call"):
         merger.run(
-            f"INSERT INTO {callweeks.DELTA} (week, customer_id, user_id, n) "
+            f"INSERT INTO {callweeks.DELTA} (week, customer_id, user_id, n) "  # noqa: S608 — tables of names() and callweeks.DELTA
             "SELECT s.week, u.customer_id, u.id, COUNT(*) FROM {s_call} s "
             "JOIN {users} u ON u.ext_id = s.usr WHERE s.call_type = 'webex_calling' "
             "GROUP BY s.week, u.customer_id, u.id"
@@ -114,12 +124,12 @@ def recompute_all(merger: Merger) -> None:
     else:
         merger.run("DELETE FROM {usage}")
     merger.run(
-        "INSERT INTO {usage} (user_id, product, day) "
+        "INSERT INTO {usage} (user_id, product, day) "  # noqa: S608 — tables of names() and callweeks.DELTA
         f"SELECT DISTINCT a.user_id, 'calling', {day('a.start')} FROM {{call}} a "
         "WHERE a.call_type = 'webex_calling'"
     )
     merger.run(
-        "INSERT INTO {usage} (user_id, product, day) "
+        "INSERT INTO {usage} (user_id, product, day) "  # noqa: S608 — tables of names() and callweeks.DELTA
         f"SELECT m.host_id, 'meetings', {day('m.start')} FROM {{meeting}} m "
         f"UNION SELECT mp.user_id, 'meetings', {day('m.start')} FROM {{participant}} mp "
         "JOIN {meeting} m ON m.id = mp.meeting_id"

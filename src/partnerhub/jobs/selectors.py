@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from partnerhub.accounts.policy import is_partner_admin
 from partnerhub.core.choices import Role
@@ -27,5 +28,5 @@ def job_get(user: Any, public_id: str) -> Job:
     """The job with that public id if `user` may see it, else 404 (ids never leak)."""
     job = job_scope(user).filter(public_id=public_id).first()
     if job is None:
-        raise Http404("No such job.")
+        raise Http404(_("No such job."))
     return job

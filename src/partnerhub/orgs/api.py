@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from partnerhub.accounts.models import Partner, User
+from partnerhub.accounts.people_schemas import InviteIn
+from partnerhub.accounts.people_services import user_invite
 from partnerhub.accounts.policy import Action, get_customer, require
-from partnerhub.api.api import InputError
-from partnerhub.api.pagination import page_slice
+from partnerhub.api.errors import InputError
 from partnerhub.core import clock
+from partnerhub.core.paging import page_slice
 from partnerhub.customers.models import Customer, CustomerUser
 from partnerhub.orgs.schemas import (
     AssignmentIn,
@@ -24,7 +26,6 @@ from partnerhub.orgs.schemas import (
     OrgPersonOut,
     OwnOrgOut,
     OwnOrgSetupIn,
-    PersonIn,
     PersonPage,
     ServicesOut,
 )
@@ -40,7 +41,6 @@ from partnerhub.orgs.services import (
     licenses_assign,
     licenses_unassign,
     own_org_setup,
-    person_add,
     person_set_active,
 )
 
@@ -234,11 +234,11 @@ def own_people(
 
 
 @router.post("/org/people", response={201: OrgPersonOut})
-def own_people_add(request: HttpRequest, payload: PersonIn) -> tuple[int, dict[str, Any]]:
+def own_people_add(request: HttpRequest, payload: InviteIn) -> tuple[int, dict[str, Any]]:
     """Add a person to the own organization; they are e-mailed a link to choose a password."""
     user = request.auth  # type: ignore[attr-defined]
     require(user, Action.MANAGE_OWN_ORG)
-    person = person_add(
+    person = user_invite(
         actor=user,
         email=payload.email,
         name=payload.name,
@@ -251,7 +251,7 @@ def own_people_add(request: HttpRequest, payload: PersonIn) -> tuple[int, dict[s
 def _own_person(user: User, email: str) -> User:
     person = User.objects.filter(partner=user.partner, email__iexact=email).first()
     if person is None:
-        raise Http404("No such person in your organization.")
+        raise Http404(_("No such person in your organization."))
     return person
 
 

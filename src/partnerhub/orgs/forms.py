@@ -1,11 +1,11 @@
-"""Forms of the organizations' pages: first-time set-up, people, customer users."""
+"""Forms of the organizations' pages: first-time set-up, customer users (people are invited
+with `accounts.people_forms.InviteForm`)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from partnerhub.core.choices import Role
 from partnerhub.core.forms import StyledForm
 
 
@@ -16,14 +16,6 @@ class TermsForm(StyledForm):
         label=gettext_lazy("I accept the Partner Hub terms on behalf of my organization"),
         required=False,
     )
-
-
-class PersonForm(StyledForm):
-    """Add a person to the partner's own organization."""
-
-    email = forms.EmailField(label=gettext_lazy("E-mail"))
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200, required=False)
-    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices, initial=Role.USER)
 
 
 class CustomerUserForm(StyledForm):

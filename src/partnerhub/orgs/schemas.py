@@ -106,12 +106,6 @@ class OrgPersonOut(Schema):
     active: bool
 
 
-class PersonIn(Schema):
-    email: str
-    name: str = ""
-    role: str = "user"
-
-
 class PersonPage(Schema):
     count: int
     items: list[OrgPersonOut]

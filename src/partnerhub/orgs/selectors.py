@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import Partner, User
 from partnerhub.core.choices import Product, Role
@@ -114,7 +115,7 @@ def customer_item(customer: Customer, ext_id: str) -> Item:
     """One of the customer's subscriptions or trials, else 404."""
     item = Item.objects.filter(customer=customer, ext_id=ext_id).first()
     if item is None:
-        raise Http404("No such subscription or trial.")
+        raise Http404(_("No such subscription or trial."))
     item.customer = customer
     return item
 
@@ -128,7 +129,7 @@ def item_product_figures(item: Item, product: str, day: dt.date) -> dict[str, An
         .first()
     )
     if line is None:
-        raise Http404("This subscription has no such product.")
+        raise Http404(_("This subscription has no such product."))
     return {
         "product": product,
         "label": Product(product).label,

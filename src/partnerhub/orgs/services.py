@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import Partner, User
 from partnerhub.accounts.people_services import user_sessions_end
-from partnerhub.analytics.services import snapshot_refresh_items
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
-from partnerhub.core.choices import Product, Role
+from partnerhub.core.choices import Product
 from partnerhub.core.validation import NAME_MAX, check_email
 from partnerhub.customers.models import Customer, CustomerUser
 from partnerhub.orgs.selectors import open_items_q
+from partnerhub.subscriptions.changes import items_changed
 from partnerhub.subscriptions.models import Assignment, Item, ItemLine
 from partnerhub.subscriptions.selectors import active_assignment_q
 
@@ -88,16 +88,6 @@ def _person_snapshot(person: User) -> dict[str, Any]:
         "role": person.role,
         "active": person.is_active,
     }
-
-
-def person_add(
-    *, actor: User, email: str, name: str = "", role: str = Role.USER, base_url: str = ""
-) -> User:
-    """Add a person to the partner's own organization: the one invitation path of accounts (the
-    person is e-mailed a link to choose a password; audited there)."""
-    from partnerhub.accounts.people_services import user_invite
-
-    return user_invite(actor=actor, email=email, name=name, role=role, base_url=base_url)
 
 
 def person_set_active(*, actor: User, person: User, active: bool) -> User:
@@ -319,7 +309,7 @@ def licenses_assign(
             for u in adding
             if u.pk not in same_day
         )
-        snapshot_refresh_items(item_ids=[item.pk])
+        items_changed(item_ids=[item.pk])
         assigned_after = assigned_before + len(adding)
         emails = [u.email for u in adding]
         audit_record(
@@ -376,7 +366,7 @@ def licenses_unassign(
         if not ending:
             raise ValidationError({"user_ids": _("None of the chosen users holds this license.")})
         Assignment.objects.filter(pk__in=[a.pk for a in ending]).update(to_date=today)
-        snapshot_refresh_items(item_ids=[item.pk])
+        items_changed(item_ids=[item.pk])
         emails = sorted(a.user.email for a in ending)
         held = {a.user_id for a in ending}
         skipped = [u.email for u in users if u.pk not in held]

@@ -18,18 +18,16 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from partnerhub.accounts.models import Partner, User
+from partnerhub.accounts.people_forms import InviteForm
+from partnerhub.accounts.people_services import user_invite
 from partnerhub.accounts.policy import Action, can, customer_actions, get_customer
 from partnerhub.core import clock
-from partnerhub.core.choices import Product
-from partnerhub.core.views import (
-    Column,
-    paginate,
-    partner_view,
-    render_page_or_fragment,
-    sort_key_from,
-)
+from partnerhub.core.choices import Product, Role
+from partnerhub.core.paging import paginate
+from partnerhub.core.tables import Column
+from partnerhub.core.views import partner_view, render_page_or_fragment, sort_key_from
 from partnerhub.customers.models import Customer, CustomerUser
-from partnerhub.orgs.forms import CustomerUserForm, PersonForm, TermsForm
+from partnerhub.orgs.forms import CustomerUserForm, TermsForm
 from partnerhub.orgs.selectors import (
     assignment_candidates,
     customer_item,
@@ -48,7 +46,6 @@ from partnerhub.orgs.services import (
     licenses_assign,
     licenses_unassign,
     own_org_setup,
-    person_add,
     person_set_active,
 )
 
@@ -189,7 +186,7 @@ def my_org_people(request: HttpRequest) -> HttpResponse:
         "headers": _sort_headers(request, PEOPLE_COLUMNS, sort),
         "page_query": _page_query(request),
         "can_manage": can(request.user, Action.MANAGE_OWN_ORG),
-        "form": PersonForm(),
+        "form": InviteForm(initial={"role": Role.USER}),
     }
     return render_page_or_fragment(
         request, "orgs/my_org_people.html", "orgs/_people_table.html", context
@@ -203,11 +200,11 @@ def my_org_person_add(request: HttpRequest) -> HttpResponse:
     partner = _require_set_up(request)
     if isinstance(partner, HttpResponse):
         return partner
-    form = PersonForm(request.POST)
+    form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            person = person_add(
-                actor=request.user,  # type: ignore[arg-type]
+            person = user_invite(
+                actor=request.user,
                 email=form.cleaned_data["email"],
                 name=form.cleaned_data["name"],
                 role=form.cleaned_data["role"],
@@ -365,7 +362,7 @@ def _assign_context(
     request: HttpRequest, customer: Customer, item_id: str, product: str
 ) -> dict[str, Any]:
     if product not in Product.values:
-        raise Http404("No such product.")
+        raise Http404(_("No such product."))
     context = _customer_context(request, customer, "services")
     item = customer_item(customer, item_id)
     context["item"] = item

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from ninja import Query, Router, Schema
 
 from partnerhub.accounts.policy import Action, can
-from partnerhub.api.api import InputError
-from partnerhub.api.pagination import page_slice
+from partnerhub.api.errors import InputError
 from partnerhub.core.choices import Product
-from partnerhub.resources.models import ResourceType
+from partnerhub.core.paging import page_slice
+from partnerhub.resources.models import ResourceType, guide_language
 from partnerhub.resources.schemas import ResourcePageOut
 from partnerhub.resources.selectors import (
     corrected_terms,
@@ -41,7 +42,8 @@ def _require_resources(request: HttpRequest) -> None:
 
 @router.get("/resources", response=ResourcePageOut)
 def list_resources(request: HttpRequest, filters: Query[ResourceFilters]) -> dict[str, Any]:
-    """All resources: `q` ranks by relevance (title matches first); filters narrow."""
+    """All resources: `q` ranks by relevance (title matches first); filters narrow. Without
+    `language`, the guide's pages are the caller's language's, as on the page."""
     _require_resources(request)
     errors = []
     if filters.type and filters.type not in ResourceType.values:
@@ -52,12 +54,18 @@ def list_resources(request: HttpRequest, filters: Query[ResourceFilters]) -> dic
         errors.append({"loc": ["query", "language"], "msg": "a language code such as en, pl, de"})
     if errors:
         raise InputError(errors)
-    chosen = {"type": filters.type, "product": filters.product, "language": filters.language}
+    reader = guide_language(get_language())
+    chosen = {
+        "type": filters.type,
+        "product": filters.product,
+        "language": filters.language,
+        "reader_language": reader,
+    }
     results = resource_search(q=filters.q, **chosen)
     answer = page_slice(results, filters.page, filters.page_size)
     if filters.q and answer["count"] == 0:
         # Nothing found: the closest known words ("licnese" → "license"), as the page does.
-        better = corrected_terms(search_terms(filters.q))
+        better = corrected_terms(search_terms(filters.q), filters.language or reader)
         if better:
             results = resource_search(q=" ".join(better), **chosen)
             answer = page_slice(results, filters.page, filters.page_size)
@@ -68,7 +76,10 @@ def list_resources(request: HttpRequest, filters: Query[ResourceFilters]) -> dic
 def quick_links(request: HttpRequest) -> dict[str, Any]:
     """What the caller's partner opens most, then the curated quick links."""
     _require_resources(request)
-    items = resource_quick_links(partner_id=request.user.partner_id)  # type: ignore[union-attr]
+    items = resource_quick_links(
+        partner_id=request.user.partner_id,  # type: ignore[union-attr]
+        reader_language=guide_language(get_language()),
+    )
     return {"count": len(items), "items": items}
 
 
@@ -76,5 +87,5 @@ def quick_links(request: HttpRequest) -> dict[str, Any]:
 def featured(request: HttpRequest) -> dict[str, Any]:
     """The curated featured resources."""
     _require_resources(request)
-    items = list(resource_featured())
+    items = list(resource_featured(reader_language=guide_language(get_language())))
     return {"count": len(items), "items": items}

@@ -4,8 +4,45 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# A guide page's resource id: `guide-<slug>` in English, `guide-<language>/<slug>` in another
+# language (docs/guide/<language>/<slug>.md); the slash cannot occur in a page's slug.
+GUIDE_PREFIX = "guide-"
+# The guide's own language: every page exists in it, and it stands in for a missing translation.
+GUIDE_DEFAULT_LANGUAGE = "en"
+
+
+def guide_languages() -> list[str]:
+    """The languages the guide may be written in: the site's languages, English first."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    return [GUIDE_DEFAULT_LANGUAGE, *(c for c in codes if c != GUIDE_DEFAULT_LANGUAGE)]
+
+
+def guide_language(code: str | None) -> str:
+    """The guide language for a language code ("pl", "pl-pl", "en-us"); English when unknown."""
+    base = (code or "").split("-")[0].lower()
+    return base if base in guide_languages() else GUIDE_DEFAULT_LANGUAGE
+
+
+def guide_ext_id(slug: str, language: str = GUIDE_DEFAULT_LANGUAGE) -> str:
+    """The resource id of guide page `slug` in `language`."""
+    if language == GUIDE_DEFAULT_LANGUAGE:
+        return f"{GUIDE_PREFIX}{slug}"
+    return f"{GUIDE_PREFIX}{language}/{slug}"
+
+
+def guide_url(slug: str, language: str = GUIDE_DEFAULT_LANGUAGE) -> str:
+    """The in-app address of guide page `slug` in `language`.
+
+    The English address carries no language: opened as it is, it shows the page in the
+    reader's language (English where that page is not translated), so a help link written
+    once serves everyone. A translation's address names its language, to open that one.
+    """
+    url = reverse("resources:guide", kwargs={"slug": slug})
+    return url if language == GUIDE_DEFAULT_LANGUAGE else f"{url}?language={language}"
 
 
 class ResourceType(models.TextChoices):

@@ -15,16 +15,23 @@ from django.apps.registry import Apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import User
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
-from partnerhub.resources.models import Resource, ResourceClick, ResourceType
+from partnerhub.resources.models import (
+    GUIDE_DEFAULT_LANGUAGE,
+    GUIDE_PREFIX,
+    Resource,
+    ResourceClick,
+    ResourceType,
+    guide_ext_id,
+    guide_languages,
+    guide_url,
+)
 
 logger = logging.getLogger(__name__)
-GUIDE_PREFIX = "guide-"
 CURATED_FILE = Path(__file__).resolve().parent / "data" / "resources.jsonl"
 # Guide pages about one product carry it, so the product filter finds them.
 GUIDE_PRODUCTS: dict[str, list[str]] = {
@@ -59,7 +66,11 @@ class GuidePage:
 
 
 def guide_dir() -> Path:
-    """Where the guide's Markdown pages live (`PARTNERHUB_GUIDE_DIR`, else docs/guide)."""
+    """Where the guide's Markdown pages live (`PARTNERHUB_GUIDE_DIR`, else docs/guide).
+
+    English pages lie in it; each translation in a subdirectory named by its language
+    (docs/guide/pl/), one file per English page, under the same file name.
+    """
     configured = getattr(settings, "PARTNERHUB_GUIDE_DIR", None)
     return Path(configured) if configured else Path(settings.REPO_ROOT) / "docs" / "guide"
 
@@ -95,6 +106,17 @@ def guide_pages(directory: Path | None = None) -> list[GuidePage]:
     return [guide_page_parse(p) for p in sorted(root.glob("*.md"))]
 
 
+def guide_pages_by_language(directory: Path | None = None) -> dict[str, list[GuidePage]]:
+    """The guide's pages in each language it is written in: English from the guide directory,
+    each translation from its language's subdirectory (a language without one has none yet)."""
+    root = directory or guide_dir()
+    pages = {GUIDE_DEFAULT_LANGUAGE: guide_pages(root)}
+    for language in guide_languages():
+        if language != GUIDE_DEFAULT_LANGUAGE and (root / language).is_dir():
+            pages[language] = guide_pages(root / language)
+    return pages
+
+
 def _resources_upsert(
     rows: dict[str, dict[str, Any]], flags: dict[str, dict[str, bool]]
 ) -> tuple[int, int]:
@@ -126,25 +148,31 @@ def _resources_upsert(
 def resources_sync_guide(
     *, directory: Path | None = None, record_audit: bool = True
 ) -> dict[str, int]:
-    """Index the guide's pages as `article` resources linking to their in-app page.
+    """Index the guide's pages, in every language, as `article` resources linking to their
+    in-app page.
 
     Idempotent: only new or changed pages are written and removed pages leave the index.
     `record_audit=False` is for the sync that `migrate` runs (an install step, like a migration).
+    A translated page shares its English twin's products and initial flags.
     """
-    pages = guide_pages(directory)
     rows = {
-        f"{GUIDE_PREFIX}{page.slug}": {
+        guide_ext_id(page.slug, language): {
             "title": page.title,
             "summary": page.summary,
             "body": page.body,
-            "url": reverse("resources:guide", kwargs={"slug": page.slug}),
+            "url": guide_url(page.slug, language),
             "type": ResourceType.ARTICLE,
             "products": [str(p) for p in GUIDE_PRODUCTS.get(page.slug, [])],
-            "language": "en",
+            "language": language,
         }
+        for language, pages in guide_pages_by_language(directory).items()
         for page in pages
     }
-    flags = {f"{GUIDE_PREFIX}{slug}": f for slug, f in GUIDE_INITIAL_FLAGS.items()}
+    flags = {
+        guide_ext_id(slug, language): f
+        for slug, f in GUIDE_INITIAL_FLAGS.items()
+        for language in guide_languages()
+    }
     with transaction.atomic():
         created, updated = _resources_upsert(rows, flags)
         # A page removed from the guide leaves the index too.

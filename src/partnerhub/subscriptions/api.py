@@ -9,12 +9,20 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from partnerhub.accounts.policy import Action, get_customer, require
-from partnerhub.api.api import InputError
+from partnerhub.api.errors import InputError
 from partnerhub.core.choices import Product
 from partnerhub.subscriptions.models import Item, OrderAction
+from partnerhub.subscriptions.order_services import (
+    OrderDetails,
+    OrderResult,
+    order_cancel,
+    order_change,
+    order_new,
+    order_renew,
+)
 from partnerhub.subscriptions.schemas import OrderIn, OrderOut, SetupIn, SubscriptionOut
-from partnerhub.subscriptions.selectors import item_in_scope
-from partnerhub.subscriptions.services import order_place, subscription_setup
+from partnerhub.subscriptions.scoped_selectors import item_in_scope
+from partnerhub.subscriptions.services import subscription_setup
 
 router = Router(tags=["orders"])
 
@@ -64,7 +72,7 @@ def orders_place(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str,
             ]
         )
     sub_id = payload.subscription_id or payload.subscription
-    # Orders of an external customer are its managing partner's: 403 (order_place checks too).
+    # Orders of an external customer are its managing partner's: 403 (the services check too).
     customer = (
         get_customer(user, payload.customer_id, Action.PLACE_ORDER) if payload.customer_id else None
     )
@@ -72,21 +80,46 @@ def orders_place(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str,
     if payload.action != OrderAction.NEW and sub_id:
         subscription = item_in_scope(user, sub_id)
         require(user, Action.PLACE_ORDER, subscription.customer)
-    result = order_place(
-        actor=user,
-        action=payload.action,
-        customer=customer,
-        subscription=subscription,
-        subscription_id=sub_id if payload.action == OrderAction.NEW else None,
-        order_id=payload.id,
+    details = OrderDetails(
+        id=payload.id,
         date=payload.date,
         lines=[line.dict() for line in payload.lines] if payload.lines is not None else None,
         amount=payload.amount,
         currency=payload.currency,
-        start=payload.start,
-        end=payload.end,
-        auto_renew=payload.auto_renew,
     )
+    result: OrderResult
+    if payload.action == OrderAction.NEW:
+        result = order_new(
+            actor=user,
+            customer=customer,
+            start=payload.start,
+            end=payload.end,
+            auto_renew=payload.auto_renew,
+            subscription_id=sub_id,
+            details=details,
+        )
+    elif payload.action == OrderAction.CHANGE:
+        result = order_change(
+            actor=user,
+            subscription=subscription,
+            end=payload.end,
+            auto_renew=payload.auto_renew,
+            customer=customer,
+            details=details,
+        )
+    elif payload.action == OrderAction.RENEWAL:
+        result = order_renew(
+            actor=user,
+            subscription=subscription,
+            end=payload.end,
+            auto_renew=payload.auto_renew,
+            customer=customer,
+            details=details,
+        )
+    else:
+        result = order_cancel(
+            actor=user, subscription=subscription, customer=customer, details=details
+        )
     order = result.order
     return 201, {
         "id": order.ext_id,

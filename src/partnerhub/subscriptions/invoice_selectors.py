@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from partnerhub.core.choices import Product
 from partnerhub.subscriptions.models import Invoice, ItemLine
@@ -19,7 +20,7 @@ def customer_invoice(*, customer: Any, pk: int) -> Invoice:
         .first()
     )
     if invoice is None:
-        raise Http404("No such invoice.")
+        raise Http404(_("No such invoice."))
     return invoice
 
 

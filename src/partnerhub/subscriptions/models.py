@@ -134,3 +134,14 @@ class Assignment(models.Model):
             )
         ]
         indexes = [models.Index(fields=["item", "product", "from_date"])]
+
+
+class ItemChange(models.Model):
+    """A write changed this item's dates, state, lines or assignments: one row of the ledger that
+    the analytics snapshot, a layer above, catches up from (`subscriptions.changes`).
+
+    Append-only; the snapshot deletes the rows it has caught up with. No foreign key: a row only
+    names an item to recompute, and an item deleted since simply has nothing left to recompute.
+    """
+
+    item_id = models.BigIntegerField()

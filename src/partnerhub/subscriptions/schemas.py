@@ -7,7 +7,17 @@ from decimal import Decimal
 
 from ninja import Schema
 
-from partnerhub.trials.schemas import LineIn, LineOut
+
+class LineIn(Schema):
+    """Licenses of one product."""
+
+    product: str
+    licenses: int
+
+
+class LineOut(Schema):
+    product: str
+    licenses: int
 
 
 class OrderIn(Schema):

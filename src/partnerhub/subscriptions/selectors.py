@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
 from partnerhub.activity.models import UsageDay
 from partnerhub.core.choices import Product
@@ -92,19 +91,6 @@ def used_subquery(
 def items_in_force(day: dt.date) -> QuerySet[Item]:
     """Items in force on `day`."""
     return Item.objects.filter(in_force_q(day))
-
-
-def item_in_scope(user: Any, ext_id: str, *, is_trial: bool | None = None) -> Item:
-    """The subscription or trial with that id among the person's customers, else 404."""
-    from partnerhub.accounts.policy import customer_scope
-
-    items = Item.objects.filter(ext_id=ext_id, customer__in=customer_scope(user))
-    if is_trial is not None:
-        items = items.filter(is_trial=is_trial)
-    item = items.select_related("customer", "customer__partner", "converted_to").first()
-    if item is None:
-        raise Http404("No such subscription or trial.")
-    return item
 
 
 def item_lines(item: Item, day: dt.date) -> list[dict[str, Any]]:

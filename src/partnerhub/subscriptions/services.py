@@ -1,6 +1,8 @@
-"""Writes about subscriptions: orders (new, change, renewal, cancel) and the set-up wizard.
+"""Writes about subscriptions: the helpers orders and trials share (license lines, numbered ids,
+audited snapshots, e-mails after commit), a trial's conversion, and the set-up wizard.
 
-An order for a customer with a trial in force converts the trial and moves its license
+The orders themselves, one service per action, are in `subscriptions.order_services`: an order
+for a customer with a trial in force converts the trial (`trial_convert`) and moves its license
 assignments to the ordered subscription, in the order's transaction (docs/reference/rules.md).
 """
 
@@ -8,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -18,24 +18,20 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from partnerhub.accounts.policy import Action, require
-from partnerhub.analytics.services import snapshot_refresh_items
-from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
 from partnerhub.core.validation import check_email, check_name
-from partnerhub.customers.models import Customer
+from partnerhub.subscriptions.changes import items_changed
 from partnerhub.subscriptions.models import (
     Assignment,
     Item,
-    ItemLine,
     ItemState,
-    Order,
-    OrderAction,
 )
-from partnerhub.subscriptions.selectors import active_assignment_q, in_force_q
+from partnerhub.subscriptions.selectors import active_assignment_q
 
 # The first number handed out for generated ids ("Sub-100001", "Trial-100001", "Ord-100001").
 FIRST_NUMBER = 100001
@@ -146,22 +142,25 @@ def create_numbered(model: Any, prefix: str, **fields: Any) -> Any:
     raise IntegrityError(f"no free {prefix} number after 20 attempts")
 
 
-def _add_year(day: dt.date) -> dt.date:
-    """The same calendar day a year later (28 February for 29 February)."""
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:
-        return day.replace(year=day.year + 1, day=28)
-
-
 def email_after_commit(
-    subject_template: str, body_template: str, context: dict[str, Any], to: str
+    subject_template: str,
+    body_template: str,
+    context: dict[str, Any],
+    to: str,
+    *,
+    language: str | None = None,
 ) -> None:
-    """Send a plain-text e-mail once the surrounding transaction has committed."""
+    """Send a plain-text e-mail once the surrounding transaction has committed, in `language`.
+
+    These go to a customer's administrator, who has no Partner Hub profile to choose a language
+    on: by default they are written in the language of the partner's person whose action sends
+    them, taken now, not whatever language is active when the transaction commits."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
 
     def send() -> None:
-        subject = " ".join(render_to_string(subject_template, context).split())
-        body = render_to_string(body_template, context)
+        with translation.override(language):
+            subject = " ".join(render_to_string(subject_template, context).split())
+            body = render_to_string(body_template, context)
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=True)
 
     transaction.on_commit(send)
@@ -219,233 +218,6 @@ def trial_convert(*, actor: Any, trial: Item, subscription: Item, day: dt.date) 
         },
     )
     return moved
-
-
-# --- orders ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OrderResult:
-    """What an order did: the order row, its subscription, and the trial it converted if any."""
-
-    order: Order
-    subscription: Item
-    converted_trial: Item | None
-
-
-MAX_AMOUNT = 10**12  # Order.amount is a DecimalField(max_digits=14, decimal_places=2)
-
-
-def _clean_amount(
-    amount: Any, currency: str | None, errors: dict[str, list[str]]
-) -> tuple[Decimal | None, str]:
-    value: Decimal | None = None
-    if amount is not None:
-        try:
-            value = Decimal(str(amount))
-        except InvalidOperation:
-            errors.setdefault("amount", []).append(_("Enter a number."))
-        else:
-            if not value.is_finite() or value < 0:
-                errors.setdefault("amount", []).append(_("The amount cannot be negative."))
-            elif value >= MAX_AMOUNT or round(value, 2) >= MAX_AMOUNT:
-                errors.setdefault("amount", []).append(
-                    _("The amount must be below %(max)s.") % {"max": f"{MAX_AMOUNT:,}"}
-                )
-    code = (currency or "").strip().upper()
-    if code and (len(code) != 3 or not code.isalpha()):
-        errors.setdefault("currency", []).append(_("Give a three-letter currency code, e.g. EUR."))
-    if value is not None and not code:
-        errors.setdefault("currency", []).append(_("Give the currency of the amount."))
-    return value, code
-
-
-def order_place(
-    *,
-    actor: Any,
-    action: str,
-    customer: Customer | None = None,
-    subscription: Item | None = None,
-    subscription_id: str | None = None,
-    order_id: str | None = None,
-    date: dt.date | None = None,
-    lines: Iterable[Mapping[str, Any]] | Mapping[str, Any] | None = None,
-    amount: Any = None,
-    currency: str | None = None,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    auto_renew: bool | None = None,
-) -> OrderResult:
-    """Place an order: `new` creates a `provisioning` subscription of `customer`; `change` updates
-    the lines (and end / auto-renew when given); `renewal` moves the end (to `end`, else a year
-    on); `cancel` cancels. Any order but a cancellation converts the customer's trial in force.
-
-    The caller has resolved `customer` (for `new`) and `subscription` (otherwise) within scope.
-    """
-    # The policy answers here too, so no entry point skips it: 404 out of scope, 403 on an
-    # external customer (its orders are the managing partner's).
-    require(actor, Action.PLACE_ORDER, customer)
-    if subscription is not None and subscription.customer_id != getattr(customer, "pk", None):
-        require(actor, Action.PLACE_ORDER, subscription.customer)
-    today = clock.today()
-    errors: dict[str, list[str]] = {}
-    if action not in OrderAction.values:
-        raise ValidationError(
-            {
-                "action": _("Choose one of: %(actions)s.")
-                % {"actions": ", ".join(OrderAction.values)}
-            }
-        )
-    date = date or today
-    order_id = (order_id or "").strip() or None
-    if order_id and Order.objects.filter(ext_id=order_id).exists():
-        # Named only when it is the actor's partner's: another partner's id confirms nothing.
-        own = Order.objects.filter(
-            ext_id=order_id, item__customer__partner_id=actor.partner_id
-        ).exists()
-        errors["id"] = [
-            _("Order %(id)s was already placed.") % {"id": order_id}
-            if own
-            else _("This id cannot be used.")
-        ]
-    value, code = _clean_amount(amount, currency, errors)
-    clean_lines: dict[str, int] = {}
-    try:
-        clean_lines = lines_clean(lines, minimum=0, required=action == OrderAction.NEW)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-
-    if action == OrderAction.NEW:
-        if customer is None:
-            errors["customer_id"] = [_("A new subscription needs the customer it is for.")]
-        if subscription_id and Item.objects.filter(ext_id=subscription_id).exists():
-            own = Item.objects.filter(
-                ext_id=subscription_id, customer__partner_id=actor.partner_id
-            ).exists()
-            errors["subscription_id"] = [
-                _("%(id)s already exists; order a change or a renewal instead.")
-                % {"id": subscription_id}
-                if own
-                else _("This id cannot be used.")
-            ]
-        start = start or date
-        if end is None:
-            errors["end"] = [_("A new subscription needs the last day of its term.")]
-        elif end < start:
-            errors["end"] = [
-                _("The end cannot come before the start (%(start)s).") % {"start": start}
-            ]
-    else:
-        if subscription is None:
-            errors["subscription_id"] = [
-                _("A change, renewal or cancellation needs the subscription.")
-            ]
-        elif subscription.is_trial:
-            errors["subscription_id"] = [
-                _("%(id)s is a trial, not a subscription.") % {"id": subscription.ext_id}
-            ]
-        elif customer is not None and subscription.customer_id != customer.pk:
-            errors["customer_id"] = [
-                _("%(id)s belongs to another customer.") % {"id": subscription.ext_id}
-            ]
-        elif subscription.state == ItemState.CANCELLED:
-            errors["state"] = [_("%(id)s is cancelled.") % {"id": subscription.ext_id}]
-        elif action == OrderAction.RENEWAL and end is not None and end <= subscription.end:
-            errors["end"] = [
-                _("A renewal must end after the current end (%(end)s).") % {"end": subscription.end}
-            ]
-        elif action == OrderAction.CHANGE and end is not None and end < subscription.start:
-            errors["end"] = [
-                _("The end cannot come before the start (%(start)s).")
-                % {"start": subscription.start}
-            ]
-    if errors:
-        raise ValidationError(errors)
-
-    with transaction.atomic():
-        if action == OrderAction.NEW:
-            assert customer is not None and end is not None and start is not None
-            # The customer's row lock orders this against a trial being started for it, so the
-            # conversion below sees that trial or the trial start sees this order's outcome.
-            customer = Customer.objects.select_for_update().get(pk=customer.pk)
-            fields = {
-                "customer": customer,
-                "is_trial": False,
-                "start": start,
-                "end": end,
-                "auto_renew": bool(auto_renew),
-                "state": ItemState.PROVISIONING,
-                "created_by": actor if getattr(actor, "pk", None) else None,
-            }
-            if subscription_id:
-                item = Item.objects.create(ext_id=subscription_id, **fields)
-            else:
-                item = create_numbered(Item, "Sub-", **fields)
-            item.customer = customer
-            ItemLine.objects.bulk_create(
-                ItemLine(item=item, product=p, licenses=n) for p, n in clean_lines.items()
-            )
-            before = None
-            after_lines = clean_lines
-        else:
-            assert subscription is not None
-            item = (
-                Item.objects.select_for_update().select_related("customer").get(pk=subscription.pk)
-            )
-            before_lines = dict(item.lines.values_list("product", "licenses"))
-            before = item_snapshot(item, before_lines)
-            after_lines = dict(before_lines)
-            if action == OrderAction.CHANGE:
-                for product, licenses in clean_lines.items():
-                    ItemLine.objects.update_or_create(
-                        item=item, product=product, defaults={"licenses": licenses}
-                    )
-                after_lines.update(clean_lines)
-                after_lines = {p: after_lines[p] for p in Product.values if p in after_lines}
-                if end is not None:
-                    item.end = end
-            elif action == OrderAction.RENEWAL:
-                item.end = end or _add_year(item.end)
-            elif action == OrderAction.CANCEL:
-                item.state = ItemState.CANCELLED
-            if auto_renew is not None and action != OrderAction.CANCEL:
-                item.auto_renew = auto_renew
-            item.save(update_fields=["end", "state", "auto_renew"])
-        order_fields = {
-            "item": item,
-            "date": date,
-            "action": action,
-            "lines": [{"product": p, "licenses": n} for p, n in clean_lines.items()],
-            "amount": value,
-            "currency": code,
-        }
-        if order_id:
-            order = Order.objects.create(ext_id=order_id, **order_fields)
-        else:
-            order = create_numbered(Order, "Ord-", **order_fields)
-        audit_record(
-            actor=actor,
-            action=f"order.{action}",
-            obj_type="subscription",
-            obj_id=item.ext_id,
-            customer=item.customer,
-            before=before,
-            after={**item_snapshot(item, after_lines), "order_id": order.ext_id},
-        )
-        converted = None
-        if action != OrderAction.CANCEL:
-            trial = (
-                Item.objects.select_for_update()
-                .select_related("customer")
-                .filter(customer=item.customer, is_trial=True)
-                .filter(in_force_q(today))
-                .first()
-            )
-            if trial is not None:
-                trial_convert(actor=actor, trial=trial, subscription=item, day=today)
-                converted = trial
-        snapshot_refresh_items(item_ids=[item.pk, *([converted.pk] if converted else [])])
-    return OrderResult(order=order, subscription=item, converted_trial=converted)
 
 
 # --- set-up -----------------------------------------------------------------------------------
@@ -521,7 +293,7 @@ def subscription_setup(
         item.start = start
         item.state = ItemState.ACTIVE
         item.save(update_fields=["start", "state"])
-        snapshot_refresh_items(item_ids=[item.pk])
+        items_changed(item_ids=[item.pk])
         audit_record(
             actor=actor,
             action="subscription.setup",

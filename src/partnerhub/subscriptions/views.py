@@ -16,7 +16,8 @@ from partnerhub.core import clock
 from partnerhub.core.views import partner_view
 from partnerhub.subscriptions.forms import STEP_FIELDS, STEP_NAMES, STEPS, SetupForm
 from partnerhub.subscriptions.models import ItemState
-from partnerhub.subscriptions.selectors import item_in_scope, item_lines
+from partnerhub.subscriptions.scoped_selectors import item_in_scope
+from partnerhub.subscriptions.selectors import item_lines
 from partnerhub.subscriptions.services import subscription_setup
 
 

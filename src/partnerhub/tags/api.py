@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from partnerhub.accounts.policy import Action, can, get_customer, require
-from partnerhub.api.pagination import page_slice
+from partnerhub.core.paging import page_slice
 from partnerhub.tags.schemas import CustomerTagsIn, CustomerTagsOut, TagPageOut
 from partnerhub.tags.selectors import tag_list
 from partnerhub.tags.services import customer_set_tags

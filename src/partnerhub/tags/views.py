@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from partnerhub.accounts.policy import Action, can, customer_scope, get_customer
 from partnerhub.core import clock
-from partnerhub.core.views import is_htmx, paginate, partner_view
+from partnerhub.core.paging import paginate
+from partnerhub.core.views import is_htmx, partner_view
 from partnerhub.customers.links import attach_links
 from partnerhub.customers.models import Customer
 from partnerhub.customers.selectors import decorate_customers

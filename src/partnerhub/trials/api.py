@@ -10,7 +10,7 @@ from ninja import Router
 from partnerhub.accounts.policy import Action, get_customer, require
 from partnerhub.core.choices import Product
 from partnerhub.subscriptions.models import Item
-from partnerhub.subscriptions.selectors import item_in_scope
+from partnerhub.subscriptions.scoped_selectors import item_in_scope
 from partnerhub.trials.schemas import TrialExtendIn, TrialExtendOut, TrialIn, TrialOut
 from partnerhub.trials.services import (
     trial_end,

@@ -6,17 +6,7 @@ import datetime as dt
 
 from ninja import Schema
 
-
-class LineIn(Schema):
-    """Licenses of one product."""
-
-    product: str
-    licenses: int
-
-
-class LineOut(Schema):
-    product: str
-    licenses: int
+from partnerhub.subscriptions.schemas import LineIn, LineOut
 
 
 class NewCustomerIn(Schema):

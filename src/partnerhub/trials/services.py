@@ -19,12 +19,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from partnerhub.accounts.policy import Action, require
-from partnerhub.analytics.services import snapshot_refresh_items
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
 from partnerhub.core.validation import check_email, check_name
 from partnerhub.customers.models import Customer, CustomerManager
+from partnerhub.subscriptions.changes import items_changed
 from partnerhub.subscriptions.models import Item, ItemLine, ItemState
 from partnerhub.subscriptions.selectors import in_force_q
 from partnerhub.subscriptions.services import (
@@ -176,7 +176,7 @@ def trial_start(
         ItemLine.objects.bulk_create(
             ItemLine(item=trial, product=p, licenses=n) for p, n in clean_lines.items()
         )
-        snapshot_refresh_items(item_ids=[trial.pk])
+        items_changed(item_ids=[trial.pk])
         audit_record(
             actor=actor,
             action="trial.start",
@@ -231,8 +231,9 @@ def _require_in_force(trial: Item, today: dt.date, verb: str) -> None:
 def _change_in_force(
     *, actor: Any, trial: Item, verb: str, action: str, change: Callable[[Item, dt.date], list[str]]
 ) -> Item:
-    """Lock a trial in force, apply `change` (it answers the fields it set), save, refresh the
-    analytics and audit it as `action`; `verb` names the change in the not-in-force message."""
+    """Lock a trial in force, apply `change` (it answers the fields it set), save, record the
+    change (for the analytics) and audit it as `action`; `verb` names the change in the
+    not-in-force message."""
     require(actor, Action.MANAGE_TRIALS, trial.customer)
     today = clock.today()
     with transaction.atomic():
@@ -240,7 +241,7 @@ def _change_in_force(
         _require_in_force(trial, today, verb)
         before = item_snapshot(trial)
         trial.save(update_fields=change(trial, today))
-        snapshot_refresh_items(item_ids=[trial.pk])
+        items_changed(item_ids=[trial.pk])
         audit_record(
             actor=actor,
             action=action,

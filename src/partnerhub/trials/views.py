@@ -23,7 +23,8 @@ from partnerhub.accounts.policy import (
 from partnerhub.core import clock
 from partnerhub.core.views import partner_view
 from partnerhub.subscriptions.models import Item, ItemState
-from partnerhub.subscriptions.selectors import item_in_scope, item_lines
+from partnerhub.subscriptions.scoped_selectors import item_in_scope
+from partnerhub.subscriptions.selectors import item_lines
 from partnerhub.trials.forms import EXISTING, TrialStartForm
 from partnerhub.trials.services import (
     trial_end,

@@ -11,16 +11,68 @@
     });
   }
 
+  // Charts speak the page's language (<html lang>): ApexCharts' own words (months, menu) from
+  // its locale file, whose address the page gives in data-chart-locale (none for English, the
+  // library's default), and figures with the language's separators. Series names and axis
+  // titles come translated from the server.
+  var pageLanguage = document.documentElement.lang || "en";
+  var chartLocale = null;
+  function loadChartLocale() {
+    if (chartLocale) return chartLocale;
+    var url = document.documentElement.dataset.chartLocale;
+    chartLocale = !url || !window.fetch ? Promise.resolve(null) : window.fetch(url, { credentials: "same-origin" })
+      .then(function (answer) { return answer.ok ? answer.json() : null; })
+      .catch(function () { return null; });
+    return chartLocale;
+  }
+  function numberFormatter(decimals) {
+    var format = new Intl.NumberFormat(pageLanguage, { maximumFractionDigits: decimals });
+    return function (value) { return typeof value === "number" ? format.format(value) : value; };
+  }
+  // Each value axis without a formatter of its own gets the language's (ApexCharts' default
+  // writes 1234.5 whatever the language); decimalsInFloat still says how many decimals.
+  function localiseAxes(axes) {
+    (Array.isArray(axes) ? axes : [axes]).forEach(function (axis) {
+      if (!axis) return;
+      axis.labels = axis.labels || {};
+      if (!axis.labels.formatter) {
+        var decimals = typeof axis.decimalsInFloat === "number" ? axis.decimalsInFloat : 2;
+        axis.labels.formatter = numberFormatter(decimals);
+      }
+    });
+  }
+  function localiseChart(options, locale) {
+    options.chart = options.chart || {};
+    if (locale && locale.name) {
+      options.chart.locales = [locale];
+      options.chart.defaultLocale = locale.name;
+    }
+    options.yaxis = options.yaxis || {};
+    localiseAxes(options.yaxis);
+    var horizontal = options.plotOptions && options.plotOptions.bar && options.plotOptions.bar.horizontal;
+    if (horizontal) {
+      options.xaxis = options.xaxis || {};
+      localiseAxes(options.xaxis);
+    }
+    return options;
+  }
+
   // A chart is an element with data-chart="<id of a json_script element holding ApexCharts options>".
   function initCharts(root) {
     if (!window.ApexCharts) return;
+    var pending = [];
     root.querySelectorAll("[data-chart]").forEach(function (el) {
       if (el.dataset.chartReady) return;
       var source = document.getElementById(el.dataset.chart);
       if (!source) return;
-      var options = JSON.parse(source.textContent);
       el.dataset.chartReady = "1";
-      new window.ApexCharts(el, options).render();
+      pending.push({ el: el, options: JSON.parse(source.textContent) });
+    });
+    if (!pending.length) return;
+    loadChartLocale().then(function (locale) {
+      pending.forEach(function (chart) {
+        new window.ApexCharts(chart.el, localiseChart(chart.options, locale)).render();
+      });
     });
   }
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import User
 from partnerhub.accounts.services import user_set_password
@@ -23,13 +24,17 @@ class Command(BaseCommand):
         email = options["email"].strip().lower()
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
-            raise CommandError(f"email: no person with the e-mail {email!r}")
+            raise CommandError(
+                _("email: no person with the e-mail %(email)s") % {"email": repr(email)}
+            )
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            raise CommandError("password: nothing was read from standard input")
+            raise CommandError(_("password: nothing was read from standard input"))
         try:
             validate_password(password, user)
         except ValidationError as exc:
-            raise CommandError("password: " + " ".join(exc.messages)) from exc
+            raise CommandError(
+                _("password: %(reasons)s") % {"reasons": " ".join(exc.messages)}
+            ) from exc
         user_set_password(user=user, password=password)
-        self.stdout.write(f"Password set for {user.email}.")
+        self.stdout.write(_("Password set for %(email)s.") % {"email": user.email})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import User
 from partnerhub.accounts.services import token_create
@@ -23,8 +24,10 @@ class Command(BaseCommand):
         email = options["email"].strip().lower()
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
-            raise CommandError(f"email: no person with the e-mail {email!r}")
+            raise CommandError(
+                _("email: no person with the e-mail %(email)s") % {"email": repr(email)}
+            )
         if not user.is_active:
-            raise CommandError(f"email: {email!r} is deactivated")
+            raise CommandError(_("email: %(email)s is deactivated") % {"email": repr(email)})
         _token, raw = token_create(user=user, name=options["name"] or "cli")
         self.stdout.write(raw)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from partnerhub.analytics.models import LineDay, SnapshotDay
 from partnerhub.analytics.services import snapshot_build, snapshot_days
@@ -26,13 +28,19 @@ class Command(BaseCommand):
         try:
             as_of = clock.parse_date(options["as_of"]) if options["as_of"] else clock.today()
         except clock.AsOfError as exc:
-            raise CommandError(f"--as-of: {exc}") from exc
+            raise CommandError(_("--as-of: %(reason)s") % {"reason": exc}) from exc
         result = snapshot_build(as_of=as_of)
         days = snapshot_days(as_of)
         rows = LineDay.objects.filter(day__in=days).count()
-        built = ", ".join(d.isoformat() for d in sorted(result.built)) or "none"
-        self.stdout.write(
-            f"Subscriptions analytics snapshot as of {as_of}: {len(days)} days "
-            f"({days[-1]} … {days[0]}), {rows} line-days; built {built} "
-            f"in {result.seconds:.2f} s. Days stored: {SnapshotDay.objects.count()}."
-        )
+        built = ", ".join(d.isoformat() for d in sorted(result.built)) or _("none")
+        heading = _("Subscriptions analytics snapshot as of %(as_of)s:") % {"as_of": as_of}
+        span = ngettext(
+            "%(n)s day (%(first)s … %(last)s)", "%(n)s days (%(first)s … %(last)s)", len(days)
+        ) % {"n": len(days), "first": days[-1], "last": days[0]}
+        line_days = ngettext("%(n)s line-day", "%(n)s line-days", rows) % {"n": rows}
+        timing = _("built %(days)s in %(seconds)s s.") % {
+            "days": built,
+            "seconds": f"{result.seconds:.2f}",
+        }
+        stored = _("Days stored: %(n)s.") % {"n": SnapshotDay.objects.count()}
+        self.stdout.write(f"{heading} {span}, {line_days}; {timing} {stored}")

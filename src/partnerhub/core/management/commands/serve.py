@@ -8,6 +8,10 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from partnerhub.core.gunicorn_worker import ThreadWorker
+from partnerhub.core.scheduler import start_scheduler
 
 
 class Command(BaseCommand):
@@ -44,7 +48,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["read_timeout"] <= 0 or options["read_min_rate"] <= 0:
-            raise CommandError("--read-timeout and --read-min-rate must be greater than 0")
+            raise CommandError(_("--read-timeout and --read-min-rate must be greater than 0"))
         call_command("migrate", interactive=False, verbosity=0)
         # gunicorn forks its workers from this process: a connection opened here would be
         # shared by all of them and corrupt the protocol stream. Each worker opens its own.
@@ -52,13 +56,9 @@ class Command(BaseCommand):
 
         connections.close_all()
         if not options["no_scheduler"]:
-            from partnerhub.core.scheduler import start_scheduler
-
             start_scheduler()
         # Threads, not one request per process: a slow client then holds one thread, not a
         # whole worker, and the worker cuts requests that arrive too slowly (gunicorn_worker).
-        from partnerhub.core.gunicorn_worker import ThreadWorker
-
         ThreadWorker.read_timeout = options["read_timeout"]
         ThreadWorker.read_min_rate = options["read_min_rate"]
         argv = [

@@ -7,6 +7,8 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from partnerhub.core import clock
 from partnerhub.ingest.generator import generate
@@ -16,7 +18,9 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"--as-of: expected a date as YYYY-MM-DD, got {value!r}") from exc
+        raise CommandError(
+            _("--as-of: expected a date as YYYY-MM-DD, got %(value)s") % {"value": repr(value)}
+        ) from exc
 
 
 def _plain(text: str) -> str:
@@ -48,7 +52,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         customers: int = options["customers"]
         if customers < 0:
-            raise CommandError("--customers must be 0 or more")
+            raise CommandError(_("--customers must be 0 or more"))
         as_of = _date(options["as_of"]) if options["as_of"] else clock.today()
         output: str = options["output"]
         started = time.monotonic()
@@ -65,8 +69,19 @@ class Command(BaseCommand):
         seconds = time.monotonic() - started
         summary = ", ".join(f"{kind} {n:,}" for kind, n in counts.items())
         # to stderr: with -o - the data itself goes to standard output
+        lines = sum(counts.values())
         self.stderr.write(
-            f"Wrote {sum(counts.values()):,} lines as of {as_of.isoformat()} "
-            f"in {seconds:.1f} s to {output}: {summary}",
+            ngettext(
+                "Wrote %(n)s line as of %(as_of)s in %(seconds)s s to %(output)s: %(summary)s",
+                "Wrote %(n)s lines as of %(as_of)s in %(seconds)s s to %(output)s: %(summary)s",
+                lines,
+            )
+            % {
+                "n": f"{lines:,}",
+                "as_of": as_of.isoformat(),
+                "seconds": f"{seconds:.1f}",
+                "output": output,
+                "summary": summary,
+            },
             style_func=_plain,
         )

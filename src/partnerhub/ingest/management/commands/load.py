@@ -7,6 +7,8 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from partnerhub.ingest.errors import LoadError, SourceError
 from partnerhub.ingest.progress import Progress
@@ -30,7 +32,7 @@ class Command(BaseCommand):
         paths: list[str] = options["files"]
         for path in paths:
             if path != "-" and not os.path.isfile(path):
-                raise CommandError(f"{path}: no such file")
+                raise CommandError(_("%(path)s: no such file") % {"path": path})
         sources = [file_source(p) for p in paths]
         progress = None
         if not options["no_progress"] and sys.stderr.isatty():
@@ -40,7 +42,7 @@ class Command(BaseCommand):
         except SourceError as exc:
             if progress is not None:
                 progress.close()
-            raise CommandError(f"{exc} (nothing was written)") from None
+            raise CommandError(_("%(reason)s (nothing was written)") % {"reason": exc}) from None
         except LoadError as exc:
             if progress is not None:
                 progress.close()
@@ -52,12 +54,25 @@ class Command(BaseCommand):
         if progress is not None:
             progress.close()
         counts = ", ".join(f"{kind} {n:,}" for kind, n in result.counts.items())
+        # the kinds are the dataset's own names (docs/reference/dataset.md), as in the files
         self.stdout.write(
-            f"Loaded {result.lines:,} lines in {result.seconds:.1f} s "
-            f"({result.lines_per_second:,.0f} lines/s): {counts or 'nothing'}"
+            ngettext(
+                "Loaded %(n)s line in %(seconds)s s (%(rate)s lines/s): %(counts)s",
+                "Loaded %(n)s lines in %(seconds)s s (%(rate)s lines/s): %(counts)s",
+                result.lines,
+            )
+            % {
+                "n": f"{result.lines:,}",
+                "seconds": f"{result.seconds:.1f}",
+                "rate": f"{result.lines_per_second:,.0f}",
+                "counts": counts or _("nothing"),
+            }
         )
         if options["verbosity"] > 1:
             phases = ", ".join(f"{name} {s:.1f} s" for name, s in result.phases.items())
-            self.stdout.write(f"Time of the loading thread: {phases}")
+            self.stdout.write(_("Time of the loading thread: %(phases)s") % {"phases": phases})
             if result.bulk_tables:
-                self.stdout.write(f"Rebuilt after the load: {', '.join(result.bulk_tables)}")
+                self.stdout.write(
+                    _("Rebuilt after the load: %(tables)s")
+                    % {"tables": ", ".join(result.bulk_tables)}
+                )

@@ -1,0 +1,1 @@
+"""Dates and numbers per language, over Django's own (settings.FORMAT_MODULE_PATH)."""
