@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_load.py [--customers 5000] [--seed 1] [--keep]
 
-1. writes a dataset with the demo generator (`partnerhub.ingest.generator`; a small synthetic
+1. writes a dataset with the demo generator (`partnerhub.demo.generator`; a small synthetic
    generator of this script when that module is missing), cached in var/bench/ (delete the
    files there after the generator changes);
 2. creates a fresh PostgreSQL database, migrates it, and runs `partnerhub load FILE` in a child
@@ -162,7 +162,7 @@ def dataset(customers: int, seed: int) -> tuple[Path, str]:
     folder = REPO / "var" / "bench"
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        from partnerhub.ingest.generator import generate
+        from partnerhub.demo.generator import generate
     except ImportError:
         path = folder / f"synthetic-{customers}-{seed}.jsonl"
         if not path.exists():
@@ -173,7 +173,7 @@ def dataset(customers: int, seed: int) -> tuple[Path, str]:
         partial = path.with_suffix(".partial")
         generate(str(partial), customers=customers, seed=seed, as_of=AS_OF)
         partial.rename(path)
-    return path, "partnerhub.ingest.generator"
+    return path, "partnerhub.demo.generator"
 
 
 def call_csv(path: Path) -> tuple[Path, int]:

@@ -58,7 +58,10 @@ def test_the_address_bar_only_ever_holds_the_lists_own_url(
     queried = page.url
     assert "suggest" not in queried
 
-    # A sort keeps the query and the focus on the sort control that was used.
+    # A sort keeps the query and the focus on the sort control that was used: a person uses the
+    # sort control of the table they see, once the query's answer (and the suggestions the
+    # typing asked for) have landed and settled.
+    page.locator(".htmx-request, .htmx-swapping, .htmx-settling").first.wait_for(state="detached")
     page.locator('[data-sort="name"]').focus()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"sort=-name"))
@@ -67,7 +70,10 @@ def test_the_address_bar_only_ever_holds_the_lists_own_url(
     # (Polled from here: the page's CSP forbids the eval that wait_for_function would use.)
     deadline = time.monotonic() + 3
     while page.evaluate("document.activeElement.dataset.sort") != "name":
-        assert time.monotonic() < deadline, "focus did not return to the sort control"
+        assert time.monotonic() < deadline, (
+            "focus did not return to the sort control: "
+            + page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
+        )
         page.wait_for_timeout(50)
 
     # Reload shows the whole page with the query, not a bare fragment.

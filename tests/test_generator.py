@@ -23,8 +23,11 @@ from typing import Any
 import orjson
 import pytest
 
-from partnerhub.ingest import names
-from partnerhub.ingest.generator import generate
+from partnerhub.activity import models as activity
+from partnerhub.core import clock
+from partnerhub.core.choices import Product, Role
+from partnerhub.demo import calls, companies, names, orders, partners, vocabulary
+from partnerhub.demo.generator import generate
 
 D = dt.date(2026, 11, 26)
 DAY = dt.timedelta(days=1)
@@ -216,7 +219,7 @@ def test_independent_of_hash_randomization(raw: bytes) -> None:
     """Interpreters with other PYTHONHASHSEEDs write the very same bytes (str hashes vary)."""
     code = (
         "import datetime, hashlib, io, sys\n"
-        "from partnerhub.ingest.generator import generate\n"
+        "from partnerhub.demo.generator import generate\n"
         "b = io.BytesIO()\n"
         "generate(b, customers=250, seed=1, as_of=datetime.date(2026, 11, 26))\n"
         "sys.stdout.write(hashlib.sha256(b.getvalue()).hexdigest())\n"
@@ -697,22 +700,50 @@ def test_meetings(world: World) -> None:
     assert min(days) <= D - 89 * DAY and max(days) == D
 
 
+# --- the generator's vocabulary is the domain's ----------------------------------------------
+
+
+def test_the_generator_s_vocabulary_is_the_domain_s() -> None:
+    """The copies the generator keeps equal their originals, and its tables cover them.
+
+    activity.models needs Django's app registry, which the generator runs without, so its
+    endpoints, features and queue outcomes are copied; the products and months_between are the
+    domain's own.
+    """
+    assert tuple(activity.Endpoint.values) == vocabulary.ENDPOINTS
+    assert vocabulary.FEATURES == activity.FEATURES
+    assert tuple(activity.QueueOutcome.values) == vocabulary.QUEUE_OUTCOMES
+    assert tuple(Product.values) == vocabulary.PRODUCTS
+    assert orders.months_between is clock.months_between
+    # tables indexed or keyed by them
+    assert set(partners.PRICE) == set(Product.values)
+    assert {role or Role.USER for _, _, role in partners.PEOPLE} <= set(Role.values)
+    for table in (
+        calls.ENDPOINT_SHARE,
+        calls.ENDPOINT_POOR,
+        calls.ENDPOINT_JITTER,
+        calls.ENDPOINT_LOSS,
+        calls.ENDPOINT_LATENCY,
+    ):
+        assert len(table) == len(vocabulary.ENDPOINTS)
+
+
 # --- names ------------------------------------------------------------------------------------
 
 
 def test_names_helpers() -> None:
     assert names.fold("Łukasz Wróbel") == "Lukasz Wrobel"
     assert names.email_local("Paweł Dąbrowski") == "pawel.dabrowski"
-    assert names.email_domain("Müller & Söhne GmbH") == "muller-sohne.example"
-    assert names.email_domain("Jantar Logistyka Sp. z o.o.") == "jantar-logistyka.example"
-    assert names.with_qualifier("Jantar Sp. z o.o.", "Gdańsk") == "Jantar Gdańsk Sp. z o.o."
+    assert companies.email_domain("Müller & Söhne GmbH") == "muller-sohne.example"
+    assert companies.email_domain("Jantar Logistyka Sp. z o.o.") == "jantar-logistyka.example"
+    assert companies.with_qualifier("Jantar Sp. z o.o.", "Gdańsk") == "Jantar Gdańsk Sp. z o.o."
     import random
 
     rng = random.Random(5)
     for country in names.COUNTRIES:
         display, local = names.person(rng, country)
         assert " " in display and local.isascii() and "." in local
-        assert names.company_name(rng, country)
+        assert companies.company_name(rng, country)
 
 
 def test_customer_names_are_unique_and_local(world: World) -> None:

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from partnerhub.activity.models import Call, UserCallWeek
 from partnerhub.calling.services import refresh_analytics
+from partnerhub.demo.generator import generate
 from partnerhub.ingest import loader
 from partnerhub.ingest.errors import LoadError
-from partnerhub.ingest.generator import generate
 from partnerhub.ingest.reader import stream_source
 from partnerhub.ingest.services import dataset_load
 from tests.ingest_factories import BASE, base, load

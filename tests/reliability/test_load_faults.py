@@ -28,7 +28,7 @@ import orjson
 import psycopg
 import pytest
 
-from partnerhub.ingest.generator import generate
+from partnerhub.demo.generator import generate
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 AS_OF = dt.date(2026, 11, 26)

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "partnerhub.trials.apps.Config",
     "partnerhub.orgs.apps.Config",
     "partnerhub.ingest.apps.Config",
+    "partnerhub.demo.apps.Config",
     "partnerhub.analytics.apps.Config",
     "partnerhub.calling.apps.Config",
     "partnerhub.resources.apps.Config",

@@ -19,7 +19,7 @@ from partnerhub.core import clock
 from partnerhub.core.choices import Role
 from partnerhub.core.language import grouped
 from partnerhub.customers.models import CustomerManager, ExternalAdmin
-from partnerhub.ingest.generator import generate
+from partnerhub.demo.generator import generate
 
 DEMO_PASSWORD = "partnerhub-demo"  # printed for the demo only; real people set their own
 HELPDESK_EMAIL = "helpdesk@partnerhub.example"

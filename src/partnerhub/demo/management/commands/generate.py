@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from partnerhub.core import clock
-from partnerhub.ingest.generator import generate
+from partnerhub.demo.generator import generate
 
 
 def _date(value: str) -> dt.date:
