@@ -81,7 +81,13 @@ ROLE_TABLE = {
         "sales_admin",
         "partner_readonly_admin",
     },
+    Action.VIEW_PARTNER_JOBS: {"partner_full_admin"},
+    # The operator's Partner Helpdesk team only (HELPDESK_TEAM_TABLE): no partner role.
+    Action.WORK_ALL_CASES: set(),
+    Action.TRIAGE_CASES: set(),
 }
+# What the operator's helpdesk team (is_helpdesk, no partner) may do: these and nothing else.
+HELPDESK_TEAM_TABLE = {Action.WORK_ALL_CASES, Action.TRIAGE_CASES}
 
 
 # docs/reference/external-administrators.md: on an EXTERNAL customer (another partner's, that
@@ -104,6 +110,21 @@ def test_role_table_covers_every_action():
 @pytest.mark.parametrize("role", [r.value for r in Role])
 def test_policy_follows_the_role_table(people, action, role):
     assert can(people[role], action) is (role in ROLE_TABLE[action])
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_the_helpdesk_team_may_do_only_its_own_actions(people, own_and_external, action):
+    team = UserFactory(partner=None, is_helpdesk=True, email="team@helpdesk.example")
+    own, _external = own_and_external
+    assert can(team, action) is (action in HELPDESK_TEAM_TABLE)
+    assert can(team, action, own) is (action in HELPDESK_TEAM_TABLE)
+    # A partner's person flagged is_helpdesk is not the team; a deactivated member no longer is.
+    insider = UserFactory(
+        partner=own.partner, role=Role.PARTNER_FULL_ADMIN, is_helpdesk=True, email="in@x.example"
+    )
+    assert can(insider, action) is ("partner_full_admin" in ROLE_TABLE[action])
+    team.is_active = False
+    assert can(team, action) is False
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import importlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -298,3 +299,37 @@ def test_every_app_s_pages_are_mounted():
     apps = [name for name in _app_modules("urls") if name != "partnerhub.config.urls"]
     assert len(apps) == 10
     assert [name for name in apps if name not in included] == []
+
+
+# Role comparisons that decide what a person may do live in the one policy (issue 16, point 3):
+# elsewhere code asks `can(...)`, `sees_all_customers(...)` or uses the policy's filters.
+ROLE_DECISION = re.compile(
+    r"\.role\s*(==|!=|\bin\b|\bnot in\b)|role__in\s*=|\bis_helpdesk\s*=\s*True"
+    r"|\b(is_helpdesk_team|ALL_CUSTOMER_ROLES|_ALL_CUSTOMER_ROLES)\b"
+)
+# Where a role is compared for another reason than a permission, with the reason.
+ROLE_DECISION_ALLOWED = {
+    "accounts/policy.py": "the policy itself",
+    "accounts/people_views.py": "records that a person's role changed (audit), decides nothing",
+    "demo/management/commands/demo.py": "creates the demo's helpdesk team",
+}
+
+
+def test_role_checks_live_only_in_the_policy():
+    found = []
+    package = SRC / "partnerhub"
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package).as_posix()
+        if "/migrations/" in relative or relative in ROLE_DECISION_ALLOWED:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if ROLE_DECISION.search(line):
+                found.append(f"{relative}:{number}: {line.strip()}")
+    assert found == [], "role checks outside accounts/policy.py:\n" + "\n".join(found)
+
+
+def test_the_role_check_finder_finds_role_checks():
+    assert ROLE_DECISION.search('if user.role == "sales_admin":')
+    assert ROLE_DECISION.search("User.objects.filter(role__in=ALL)")
+    assert ROLE_DECISION.search("from partnerhub.accounts.policy import is_helpdesk_team")
+    assert not ROLE_DECISION.search('"role": user.role,')

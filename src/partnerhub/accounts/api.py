@@ -15,7 +15,7 @@ from partnerhub.accounts.people_selectors import (
     person_of_partner,
 )
 from partnerhub.accounts.people_services import user_invite, user_set_role
-from partnerhub.accounts.policy import ALL_CUSTOMER_ROLES, Action, can
+from partnerhub.accounts.policy import Action, can, role_sees_all_customers
 from partnerhub.core.paging import page_slice
 
 router = Router(tags=["people"])
@@ -26,7 +26,7 @@ def _person(user: Any) -> dict[str, Any]:
         "email": user.email,
         "name": user.name,
         "role": user.role,
-        "all_customers": user.role in ALL_CUSTOMER_ROLES,
+        "all_customers": role_sees_all_customers(user.role),
     }
 
 

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from partnerhub.accounts.models import User
-from partnerhub.accounts.policy import ALL_CUSTOMER_ROLES
+from partnerhub.accounts.policy import all_customer_roles_q
 from partnerhub.core.choices import Role
 from partnerhub.core.collation import name_order
 
@@ -54,7 +54,7 @@ def partner_people(*, user: Any, q: str = "", role: str = "", sort: str = "name"
 
 def partner_all_customer_admins(*, user: Any, sort: str = "name") -> QuerySet[User]:
     """People of the partner whose role sees every customer (the Administrators page)."""
-    return User.objects.filter(partner_id=user.partner_id, role__in=ALL_CUSTOMER_ROLES).order_by(
+    return User.objects.filter(all_customer_roles_q(), partner_id=user.partner_id).order_by(
         *PEOPLE_SORTS.get(sort, PEOPLE_SORTS["name"])
     )
 

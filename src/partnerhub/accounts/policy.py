@@ -47,6 +47,16 @@ class Action(StrEnum):
     MANAGE_OWN_ORG = "manage_own_org"  # set up the own organization, add/deactivate people
     INGEST = "ingest"  # POST /api/v1/ingest
     USE_API = "use_api"  # create personal API tokens
+    # Every background job of the partner (exports, ingests), not only one's own.
+    VIEW_PARTNER_JOBS = "view_partner_jobs"
+    # The operator's Partner Helpdesk team (HELPDESK_TEAM_ACTIONS; no partner role has these):
+    WORK_ALL_CASES = "work_all_cases"  # every partner's cases: read, answer, also when closed
+    TRIAGE_CASES = "triage_cases"  # change a case's status, assign it to a team member
+
+
+# What the operator's Partner Helpdesk team may do (`is_helpdesk_team`); nothing else.
+HELPDESK_TEAM_ACTIONS: frozenset[Action] = frozenset({Action.WORK_ALL_CASES, Action.TRIAGE_CASES})
+_PARTNER_ACTIONS: frozenset[Action] = frozenset(set(Action) - HELPDESK_TEAM_ACTIONS)
 
 
 # Which role may do what; scope ("own scope" of sales admins) comes from customer_scope().
@@ -57,9 +67,10 @@ _ADMIN_ROLES = {
     Role.PARTNER_READONLY_ADMIN,
 }
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.PARTNER_FULL_ADMIN: frozenset(Action),
+    Role.PARTNER_FULL_ADMIN: _PARTNER_ACTIONS,
     Role.SALES_FULL_ADMIN: frozenset(
-        set(Action) - {Action.MANAGE_ROLES, Action.INGEST, Action.MANAGE_OWN_ORG}
+        _PARTNER_ACTIONS
+        - {Action.MANAGE_ROLES, Action.INGEST, Action.MANAGE_OWN_ORG, Action.VIEW_PARTNER_JOBS}
     ),
     Role.SALES_ADMIN: frozenset(
         {
@@ -88,8 +99,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     ),
     Role.USER: frozenset(),
 }
-# Roles whose scope is every customer of the partner (plus external ones).
-ALL_CUSTOMER_ROLES = {Role.PARTNER_FULL_ADMIN, Role.SALES_FULL_ADMIN, Role.PARTNER_READONLY_ADMIN}
+# Roles whose scope is every customer of the partner (plus external ones): `sees_all_customers`.
+_ALL_CUSTOMER_ROLES = {Role.PARTNER_FULL_ADMIN, Role.SALES_FULL_ADMIN, Role.PARTNER_READONLY_ADMIN}
 # What a person may do on an external customer, still only as far as their role allows: work
 # inside the customer's organization. Orders, set-ups, trials, the customer's partner
 # administrators and its commercial data stay with the managing partner; the person's own
@@ -132,12 +143,32 @@ def is_helpdesk_team(user: Any) -> bool:
     )
 
 
+def role_sees_all_customers(role: str) -> bool:
+    """Whether a role's scope is every customer of the partner (not only assigned ones)."""
+    return role in _ALL_CUSTOMER_ROLES
+
+
+def sees_all_customers(user: Any) -> bool:
+    """Whether the person's scope is every customer of their partner (not only assigned ones)."""
+    return is_partner_admin(user) and role_sees_all_customers(user.role)
+
+
+def all_customer_roles_q() -> Q:
+    """People (a filter on User) whose role sees every customer of their partner."""
+    return Q(role__in=_ALL_CUSTOMER_ROLES)
+
+
+def helpdesk_team_q() -> Q:
+    """People (a filter on User) of the operator's Partner Helpdesk team: `is_helpdesk_team`."""
+    return Q(is_helpdesk=True, is_active=True, partner__isnull=True)
+
+
 def customer_scope(user: Any) -> QuerySet[Customer]:
     """The customers `user` may see: all of the partner or assigned ones, plus external ones."""
     if not is_partner_admin(user):
         return Customer.objects.none()
     external = Q(id__in=ExternalAdmin.objects.filter(user=user).values("customer_id"))
-    if user.role in ALL_CUSTOMER_ROLES:
+    if sees_all_customers(user):
         return Customer.objects.filter(Q(partner_id=user.partner_id) | external)
     assigned = Q(
         partner_id=user.partner_id,
@@ -159,6 +190,8 @@ def is_external(user: Any, customer: Customer) -> bool:
 
 
 def _role_allows(user: Any, action: Action) -> bool:
+    if action in HELPDESK_TEAM_ACTIONS:
+        return is_helpdesk_team(user)
     return is_partner_admin(user) and action in ROLE_ACTIONS.get(user.role, frozenset())
 
 
@@ -176,7 +209,7 @@ def _in_scope(user: Any, customer: Customer) -> bool:
 def can(user: Any, action: Action, customer: Customer | None = None) -> bool:
     """Whether the role allows `action`; for a customer, also that it is in the person's scope
     and that the action is allowed on it (an external customer admits only EXTERNAL_ACTIONS)."""
-    if customer is None:
+    if customer is None or action in HELPDESK_TEAM_ACTIONS:
         return _role_allows(user, action)
     return _allowed_on(user, action, customer) and _in_scope(user, customer)
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from partnerhub.accounts import throttle
 from partnerhub.accounts.landing_views import no_role
 from partnerhub.accounts.models import ApiToken
-from partnerhub.accounts.policy import Action, is_partner_admin
+from partnerhub.accounts.policy import Action, can, is_partner_admin
 from partnerhub.accounts.services import token_create, token_revoke
 from partnerhub.core.forms import StyledForm, style_fields
 from partnerhub.core.language import speaking_to
@@ -278,7 +278,7 @@ def home(request: HttpRequest) -> HttpResponse:
     administrator role lands on a page that says what they can do and who can give them one."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    if getattr(request.user, "is_helpdesk", False) and not request.user.partner_id:  # type: ignore[union-attr]
+    if can(request.user, Action.WORK_ALL_CASES):
         return redirect("helpdesk:queue")
     if request.user.partner_id and not is_partner_admin(request.user):  # type: ignore[union-attr]
         return no_role(request)

@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from partnerhub.accounts.policy import ALL_CUSTOMER_ROLES, customer_scope, is_partner_admin
+from partnerhub.accounts.policy import customer_scope, is_partner_admin, sees_all_customers
 from partnerhub.core.models import AuditEvent
 
 # Readable names of the actions the apps record; unknown codes are shown as they are.
@@ -131,7 +131,7 @@ def audit_scope(user: Any) -> QuerySet[AuditEvent]:
         | Q(actor__partner_id=user.partner_id)
         | Q(customer__partner_id=user.partner_id)
     )
-    if user.role in ALL_CUSTOMER_ROLES:
+    if sees_all_customers(user):
         visible |= Q(partner_id=user.partner_id)
     return (
         AuditEvent.objects.filter(visible)

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from partnerhub.accounts.policy import Action, can, is_helpdesk_team
+from partnerhub.accounts.policy import Action, can
 from partnerhub.api.errors import InputError
 from partnerhub.core.paging import page_slice
 from partnerhub.helpdesk.models import Attachment, Case, CaseStatus, Comment, StatusChange
@@ -28,7 +28,7 @@ class CaseFilters(Schema):
 
 
 def _require_reader(request: HttpRequest) -> None:
-    if not (is_helpdesk_team(request.user) or can(request.user, Action.HELPDESK)):
+    if not (can(request.user, Action.WORK_ALL_CASES) or can(request.user, Action.HELPDESK)):
         raise PermissionDenied
 
 

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import User
-from partnerhub.accounts.policy import Action, can, customer_scope, is_helpdesk_team
+from partnerhub.accounts.policy import Action, can, customer_scope, helpdesk_team_q
 from partnerhub.helpdesk.models import Attachment, Case, CaseStatus, Comment, StatusChange
 
 CASE_SORTS = {
@@ -25,7 +25,7 @@ CASE_SORTS = {
 
 def case_scope(user: Any) -> QuerySet[Case]:
     """The cases a person may see: the helpdesk team all; a partner admin their partner's."""
-    if is_helpdesk_team(user):
+    if can(user, Action.WORK_ALL_CASES):
         return Case.objects.all()
     if not can(user, Action.HELPDESK):
         return Case.objects.none()
@@ -97,9 +97,7 @@ def case_thread(case: Case) -> dict[str, Any]:
 
 def helpdesk_team() -> QuerySet[User]:
     """The active members of the Partner Helpdesk team."""
-    return User.objects.filter(is_helpdesk=True, is_active=True, partner__isnull=True).order_by(
-        "name", "email"
-    )
+    return User.objects.filter(helpdesk_team_q()).order_by("name", "email")
 
 
 def attachment_get(user: Any, attachment_id: int) -> Attachment:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from partnerhub.accounts.models import Partner, User
-from partnerhub.accounts.policy import Action, can, get_customer, is_helpdesk_team
+from partnerhub.accounts.policy import Action, can, get_customer
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.language import by_language, speaking_to
@@ -115,7 +115,7 @@ def _check_quota(partner_id: int, files: list[CheckedFile], user: User) -> None:
     transaction that stores them: the partner's row is locked, so concurrent uploads count one
     after the other."""
     adding = sum(f.size for f in files)
-    if not adding or is_helpdesk_team(user):
+    if not adding or can(user, Action.WORK_ALL_CASES):
         return
     Partner.objects.select_for_update().filter(pk=partner_id).first()
     used = (
@@ -268,7 +268,7 @@ def case_open(
 
 def _require_can_work(user: User, case: Case) -> None:
     """The helpdesk team, or an admin of the case's own partner allowed to use the helpdesk."""
-    if is_helpdesk_team(user):
+    if can(user, Action.WORK_ALL_CASES):
         return
     if case.partner_id != user.partner_id:
         raise Http404(_("No such case."))
@@ -281,7 +281,7 @@ def case_comment(*, user: User, case: Case, body: str, files: list[Any] | None =
     _require_can_work(user, case)
     errors: dict[str, list[str]] = {}
     text = _text(errors, "body", body, limit=TEXT_MAX)
-    if case.status == CaseStatus.CLOSED and not is_helpdesk_team(user):
+    if case.status == CaseStatus.CLOSED and not can(user, Action.WORK_ALL_CASES):
         errors.setdefault("body", []).append(
             _("This case is closed; open a new case and quote %(number)s.")
             % {"number": case.number}
@@ -295,7 +295,7 @@ def case_comment(*, user: User, case: Case, body: str, files: list[Any] | None =
         comment = Comment.objects.create(
             case=case,
             author=user,
-            by_helpdesk=is_helpdesk_team(user),
+            by_helpdesk=can(user, Action.WORK_ALL_CASES),
             body=text,
             created_at=now,
         )
@@ -314,7 +314,7 @@ def case_comment(*, user: User, case: Case, body: str, files: list[Any] | None =
 
 def case_set_status(*, user: User, case: Case, status: str) -> StatusChange:
     """Move a case to another status (the helpdesk team only); recorded in its history."""
-    if not is_helpdesk_team(user):
+    if not can(user, Action.TRIAGE_CASES):
         raise PermissionDenied
     if status not in CaseStatus.values:
         raise ValidationError({"status": [_("Choose one of the statuses.")]})
@@ -342,9 +342,9 @@ def case_set_status(*, user: User, case: Case, status: str) -> StatusChange:
 
 def case_assign(*, user: User, case: Case, assignee: User | None) -> Case:
     """Give the case to a member of the helpdesk team (or to nobody); the helpdesk team only."""
-    if not is_helpdesk_team(user):
+    if not can(user, Action.TRIAGE_CASES):
         raise PermissionDenied
-    if assignee is not None and not is_helpdesk_team(assignee):
+    if assignee is not None and not can(assignee, Action.WORK_ALL_CASES):
         raise ValidationError({"assignee": [_("Choose a member of the helpdesk team.")]})
     if (assignee.pk if assignee else None) == case.assignee_id:
         return case

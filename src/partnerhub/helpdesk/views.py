@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from partnerhub.accounts.policy import Action, can, customer_scope, is_helpdesk_team
+from partnerhub.accounts.policy import Action, can, customer_scope
 from partnerhub.core.paging import paginate
 from partnerhub.core.tables import Column
 from partnerhub.core.views import partner_view, render_page_or_fragment, sort_key_from
@@ -69,7 +69,7 @@ def helpdesk_team_view(view: F) -> F:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not is_helpdesk_team(request.user):
+        if not can(request.user, Action.WORK_ALL_CASES):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -83,7 +83,7 @@ def case_reader_view(view: F) -> F:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not (is_helpdesk_team(request.user) or can(request.user, Action.HELPDESK)):
+        if not (can(request.user, Action.WORK_ALL_CASES) or can(request.user, Action.HELPDESK)):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -225,7 +225,7 @@ def _case_page(
     assign_form: AssignForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    team = is_helpdesk_team(request.user)
+    team = can(request.user, Action.WORK_ALL_CASES)
     context: dict[str, Any] = {
         "case": case,
         **case_thread(case),
@@ -275,7 +275,7 @@ def comment(request: HttpRequest, ref: str) -> HttpResponse:
 def set_status(request: HttpRequest, ref: str) -> HttpResponse:
     """The helpdesk team changes a case's status (another partner's case: 404 before 403)."""
     case = case_get(request.user, ref)
-    if not is_helpdesk_team(request.user):
+    if not can(request.user, Action.TRIAGE_CASES):
         raise PermissionDenied
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -296,7 +296,7 @@ def set_status(request: HttpRequest, ref: str) -> HttpResponse:
 def assign(request: HttpRequest, ref: str) -> HttpResponse:
     """The helpdesk team assigns a case to one of its members (another partner's: 404)."""
     case = case_get(request.user, ref)
-    if not is_helpdesk_team(request.user):
+    if not can(request.user, Action.TRIAGE_CASES):
         raise PermissionDenied
     form = AssignForm(request.POST)
     if form.is_valid():

@@ -8,8 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from partnerhub.accounts.policy import is_partner_admin
-from partnerhub.core.choices import Role
+from partnerhub.accounts.policy import Action, can, is_partner_admin
 from partnerhub.jobs.models import Job
 
 
@@ -18,7 +17,7 @@ def job_scope(user: Any) -> QuerySet[Job]:
     if not is_partner_admin(user):
         return Job.objects.none()
     mine = Q(created_by_id=user.pk)
-    if user.role == Role.PARTNER_FULL_ADMIN:
+    if can(user, Action.VIEW_PARTNER_JOBS):
         mine |= Q(partner_id=user.partner_id)
     # A person who moved to another partner no longer sees the jobs they started there.
     return Job.objects.filter(mine, partner_id=user.partner_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from partnerhub.accounts.policy import ALL_CUSTOMER_ROLES, Action, can, customer_scope
+from partnerhub.accounts.policy import Action, can, customer_scope, sees_all_customers
 from partnerhub.tags.models import CustomerTag, Tag
 
 
@@ -43,7 +43,7 @@ def can_edit_tag(user: Any, tag: Tag) -> bool:
     sales administrator may only when all of them are in their own scope."""
     if not can(user, Action.TAG) or tag.partner_id != user.partner_id:
         return False
-    if user.role in ALL_CUSTOMER_ROLES:
+    if sees_all_customers(user):
         return True
     outside = CustomerTag.objects.filter(tag=tag).exclude(customer__in=customer_scope(user))
     return not outside.exists()

@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from partnerhub.accounts.policy import Action, can, customer_scope, get_customer
+from partnerhub.accounts.policy import (
+    Action,
+    can,
+    customer_scope,
+    get_customer,
+    sees_all_customers,
+)
 from partnerhub.core import clock
 from partnerhub.core.paging import paginate
 from partnerhub.core.views import is_htmx, partner_view
@@ -59,8 +65,8 @@ def manage(request: HttpRequest) -> HttpResponse:
     page = paginate(request, tag_list(user=user, q=q).order_by(*TAG_SORTS[sort]))
     rows = list(page.object_list)
     may_tag = can(user, Action.TAG)
-    if may_tag and rows and user.role == "sales_admin":
-        # Tags carried by a customer outside the sales admin's scope cannot be renamed by them.
+    if may_tag and rows and not sees_all_customers(user):
+        # Tags carried by a customer outside a limited scope cannot be renamed by the person.
         blocked = set(
             CustomerTag.objects.filter(tag__in=rows)
             .exclude(customer__in=customer_scope(user))
