@@ -45,7 +45,7 @@ from partnerhub.helpdesk.services import case_open
 from partnerhub.subscriptions.services import email_after_commit
 from partnerhub.trials.services import trial_start
 from tests.conftest import PASSWORD, api_client_for
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory, ItemFactory, UserFactory
 from tests.helpdesk_factories import HelpdeskUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -444,7 +444,19 @@ def test_dates_in_polish_long_and_short():
         assert date_format(DAY, "SHORT_DATE_FORMAT") == "05.12.2026"
     with translation.override("en"):
         assert date_format(DAY, "DATE_FORMAT") == "December 5, 2026"
-        assert date_format(DAY, "SHORT_DATE_FORMAT") == "12/05/2026"
+        assert date_format(DAY, "SHORT_DATE_FORMAT") == "2026-12-05"
+
+
+def test_a_subscription_s_term_shows_the_readers_short_date(full_admin, partner):
+    # Given a subscription from 5 December 2026 to 4 December 2027
+    customer = CustomerFactory(partner=partner, ext_id="C1")
+    ItemFactory(customer=customer, start=DAY, end=dt.date(2027, 12, 4))
+    # Then its term reads 05.12.2026 – 04.12.2027 to a Polish person, ISO to an English one
+    for language, term in [("pl", "05.12.2026 – 04.12.2027"), ("en", "2026-12-05 – 2027-12-04")]:
+        full_admin.language = language
+        full_admin.save()
+        page = signed_in(full_admin).get("/customers/C1/", {"tab": "subscriptions"})
+        assert term in page.content.decode(), language
 
 
 def test_numbers_use_the_languages_separators():

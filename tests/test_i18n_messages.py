@@ -207,3 +207,57 @@ def test_a_command_error_is_a_sentence_in_the_active_language() -> None:
             call_command("token", "create", "nobody@nowhere.example")
     assert template != msgid, "not in the Polish catalog"
     assert str(polish.value) == template % {"email": "'nobody@nowhere.example'"}
+
+
+# --- The command line: the terminal's language ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "pl_PL.UTF-8"}, "pl"),
+        ({"LANG": "pl_PL"}, "pl"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8"}, "en"),  # C: no choice, the default
+        ({"LANG": "de_DE.UTF-8"}, "en"),  # not spoken here: the default
+        ({}, "en"),
+        ({"LANGUAGE": "pl:en", "LANG": "en_US.UTF-8"}, "pl"),  # LANGUAGE first
+        ({"LC_ALL": "en_GB.UTF-8", "LANG": "pl_PL.UTF-8"}, "en"),  # LC_ALL before LANG
+        ({"LC_MESSAGES": "pl_PL.UTF-8", "LANG": "en_US.UTF-8"}, "pl"),
+        ({"LANGUAGE": "", "LC_ALL": "", "LANG": "pl_PL.UTF-8@euro"}, "pl"),
+    ],
+)
+def test_the_command_line_speaks_the_terminal_s_language(environ: dict, expected: str) -> None:
+    from partnerhub.core.language import terminal_language
+
+    assert terminal_language(environ) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "description", "option"),
+    [
+        ("pl_PL.UTF-8", "Wczytaj pliki danych w formacie JSON Lines", "bez paska postępu"),
+        ("en_US.UTF-8", "Load dataset files in the JSON Lines format", "no progress bar"),
+    ],
+)
+def test_partnerhub_help_reads_in_the_terminal_s_language(
+    lang: str, description: str, option: str
+) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    environ["LANG"] = lang
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "partnerhub"), "load", "--help"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    flat = " ".join(result.stdout.split())  # argparse wraps lines at the terminal's width
+    assert description in flat
+    assert option in flat

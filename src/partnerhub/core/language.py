@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.formats import number_format
@@ -30,6 +31,27 @@ def supported(code: str | None) -> str:
         return translation.get_supported_language_variant(code)
     except LookupError:
         return ""
+
+
+def terminal_language(environ: dict[str, str]) -> str:
+    """The language of a person at a terminal: the first of LANGUAGE (a colon list), LC_ALL,
+    LC_MESSAGES and LANG that is set (POSIX's order; "C" and "POSIX" mean no choice), if
+    Partner Hub speaks it (pl_PL.UTF-8 is Polish), else LANGUAGE_CODE."""
+    names = [*environ.get("LANGUAGE", "").split(":")]
+    names += [environ.get(key, "") for key in ("LC_ALL", "LC_MESSAGES", "LANG")]
+    for name in names:
+        code = name.split(".")[0].split("@")[0].replace("_", "-")
+        if code and code not in {"C", "POSIX"}:
+            return supported(code) or settings.LANGUAGE_CODE
+    return settings.LANGUAGE_CODE
+
+
+class LocalizedCommand(BaseCommand):
+    """A management command whose `help` may be lazy: --help reads in the active language."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        self.help = str(self.help)
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
 
 def person_language(person: Any, fallback: str | None = None) -> str:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from partnerhub.accounts.models import User
 from partnerhub.accounts.services import user_set_password
+from partnerhub.core.language import LocalizedCommand
 
 
-class Command(BaseCommand):
-    help = "Set a person's sign-in password, read from standard input (first line)."
+class Command(LocalizedCommand):
+    help = cast(
+        str, gettext_lazy("Set a person's sign-in password, read from standard input (first line).")
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("email")

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from partnerhub.accounts.models import User
 from partnerhub.accounts.services import token_create
+from partnerhub.core.language import LocalizedCommand
 
 
-class Command(BaseCommand):
-    help = "Create an API token for a partner person and print it (it is stored hashed)."
+class Command(LocalizedCommand):
+    help = cast(
+        str,
+        gettext_lazy(
+            "Create an API token for a partner person and print it (it is stored hashed)."
+        ),
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        create = sub.add_parser("create", help="create a token")
+        create = sub.add_parser("create", help=cast(str, gettext_lazy("create a token")))
         create.add_argument("email")
         create.add_argument("--name", default="")
 

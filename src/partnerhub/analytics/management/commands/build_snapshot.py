@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from partnerhub.analytics.models import LineDay, SnapshotDay
 from partnerhub.analytics.services import snapshot_build, snapshot_days
 from partnerhub.core import clock
+from partnerhub.core.language import LocalizedCommand
 
 
-class Command(BaseCommand):
-    help = (
-        "Build the stored snapshot the subscriptions analytics read as of a date: the days "
-        "D, D-7, … D-77 (those already stored are brought up to date, not rebuilt)."
+class Command(LocalizedCommand):
+    help = cast(
+        str,
+        gettext_lazy(
+            "Build the stored snapshot the subscriptions analytics read as of a date: the days "
+            "D, D-7, … D-77 (those already stored are brought up to date, not rebuilt)."
+        ),
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--as-of", dest="as_of", help="the as-of date YYYY-MM-DD (default: today)"
+            "--as-of",
+            dest="as_of",
+            help=cast(str, gettext_lazy("the as-of date YYYY-MM-DD (default: today)")),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from partnerhub.calling.models import CustomerWeek
 from partnerhub.calling.services import WEEK, refresh_analytics, refresh_weeks
 from partnerhub.core import clock
+from partnerhub.core.language import LocalizedCommand
 
 
-class Command(BaseCommand):
-    help = "Compute and store the calling analytics rollups of the last 8 completed weeks."
+class Command(LocalizedCommand):
+    help = cast(
+        str,
+        gettext_lazy(
+            "Compute and store the calling analytics rollups of the last 8 completed weeks."
+        ),
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--as-of", dest="as_of", help="the as-of date YYYY-MM-DD (default: today)"
+            "--as-of",
+            dest="as_of",
+            help=cast(str, gettext_lazy("the as-of date YYYY-MM-DD (default: today)")),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

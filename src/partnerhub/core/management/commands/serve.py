@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, cast
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from partnerhub.core.gunicorn_worker import ThreadWorker
+from partnerhub.core.language import LocalizedCommand
 from partnerhub.core.scheduler import start_scheduler
 
 
-class Command(BaseCommand):
-    help = "Run Partner Hub under gunicorn."
+class Command(LocalizedCommand):
+    help = cast(str, gettext_lazy("Run Partner Hub under gunicorn."))
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -27,23 +29,33 @@ class Command(BaseCommand):
             "--threads",
             type=int,
             default=int(os.environ.get("WEB_THREADS", "8")),
-            help="threads per worker: requests each worker serves at once",
+            help=cast(str, gettext_lazy("threads per worker: requests each worker serves at once")),
         )
         parser.add_argument(
             "--read-timeout",
             type=float,
             default=float(os.environ.get("WEB_READ_TIMEOUT", "10")),
-            help="seconds a request's head and body may take to arrive, plus 1 s per "
-            "--read-min-rate bytes received",
+            help=cast(
+                str,
+                gettext_lazy(
+                    "seconds a request's head and body may take to arrive, plus 1 s per "
+                    "--read-min-rate bytes received"
+                ),
+            ),
         )
         parser.add_argument(
             "--read-min-rate",
             type=float,
             default=float(os.environ.get("WEB_READ_MIN_RATE", "500")),
-            help="bytes per second a slow request must keep up after --read-timeout",
+            help=cast(
+                str,
+                gettext_lazy("bytes per second a slow request must keep up after --read-timeout"),
+            ),
         )
         parser.add_argument(
-            "--no-scheduler", action="store_true", help="do not run the weekly refresh in-process"
+            "--no-scheduler",
+            action="store_true",
+            help=cast(str, gettext_lazy("do not run the weekly refresh in-process")),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -10,14 +10,15 @@ from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from partnerhub.accounts.models import Partner, User
 from partnerhub.core import clock
 from partnerhub.core.choices import Role
-from partnerhub.core.language import grouped
+from partnerhub.core.language import LocalizedCommand, grouped
 from partnerhub.customers.models import CustomerManager, ExternalAdmin
 from partnerhub.demo.generator import generate
 
@@ -37,14 +38,23 @@ POLISH_HELPDESK = ("zofia.wisniewska@partnerhub.example", "Zofia Wiśniewska")
 POLISH = "pl"
 
 
-class Command(BaseCommand):
-    help = "Start the demo: migrate, load realistic demo data (once), refresh analytics and serve."
+class Command(LocalizedCommand):
+    help = cast(
+        str,
+        gettext_lazy(
+            "Start the demo: migrate, load realistic demo data (once), refresh analytics and serve."
+        ),
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customers", type=int, default=250)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--no-serve", action="store_true", help="prepare the data and exit")
+        parser.add_argument(
+            "--no-serve",
+            action="store_true",
+            help=cast(str, gettext_lazy("prepare the data and exit")),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()

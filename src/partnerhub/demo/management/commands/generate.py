@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from typing import Any, cast
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from partnerhub.core import clock
+from partnerhub.core.language import LocalizedCommand
 from partnerhub.demo.generator import generate
 
 
@@ -27,11 +28,14 @@ def _plain(text: str) -> str:
     return text
 
 
-class Command(BaseCommand):
-    help = (
-        "Write a realistic demo dataset in the format of docs/reference/dataset.md. The same "
-        "--customers, --seed and --as-of always give the same file. FILE may end in .gz; "
-        "- writes to standard output."
+class Command(LocalizedCommand):
+    help = cast(
+        str,
+        gettext_lazy(
+            "Write a realistic demo dataset in the format of docs/reference/dataset.md. The same "
+            "--customers, --seed and --as-of always give the same file. FILE may end in .gz; "
+            "- writes to standard output."
+        ),
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,11 +46,18 @@ class Command(BaseCommand):
             dest="as_of",
             default=None,
             metavar="YYYY-MM-DD",
-            help="the date D the data is relative to (default: today, PARTNERHUB_TODAY)",
+            help=cast(
+                str,
+                gettext_lazy(
+                    "the date D the data is relative to (default: today, PARTNERHUB_TODAY)"
+                ),
+            ),
         )
         parser.add_argument("-o", "--output", required=True, metavar="FILE")
         parser.add_argument(
-            "--no-progress", action="store_true", help="no progress bar even on a terminal"
+            "--no-progress",
+            action="store_true",
+            help=cast(str, gettext_lazy("no progress bar even on a terminal")),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, cast
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
+from partnerhub.core.language import LocalizedCommand
 from partnerhub.ingest.errors import LoadError, SourceError
 from partnerhub.ingest.progress import Progress
 from partnerhub.ingest.reader import file_source
 from partnerhub.ingest.services import dataset_load
 
 
-class Command(BaseCommand):
-    help = (
-        "Load dataset files in the JSON Lines format (.jsonl or .jsonl.gz; - for standard input). "
-        "One transaction: any bad line refuses the whole load and every bad line is named."
+class Command(LocalizedCommand):
+    help = cast(
+        str,
+        gettext_lazy(
+            "Load dataset files in the JSON Lines format (.jsonl or .jsonl.gz; - for standard "
+            "input). One transaction: any bad line refuses the whole load and every bad line is "
+            "named."
+        ),
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE")
         parser.add_argument(
-            "--no-progress", action="store_true", help="no progress bar even on a terminal"
+            "--no-progress",
+            action="store_true",
+            help=cast(str, gettext_lazy("no progress bar even on a terminal")),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext_lazy
 
+from partnerhub.core.language import LocalizedCommand
 from partnerhub.resources.services import resources_load_curated, resources_sync_guide
 
 
-class Command(BaseCommand):
-    help = "Index the Markdown user guide pages and the curated resource links as resources."
+class Command(LocalizedCommand):
+    help = cast(
+        str,
+        gettext_lazy(
+            "Index the Markdown user guide pages and the curated resource links as resources."
+        ),
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--guide-dir", type=Path, help="Directory of the guide's *.md pages.")
         parser.add_argument(
-            "--no-curated", action="store_true", help="Index only the guide, not the curated links."
+            "--guide-dir",
+            type=Path,
+            help=cast(str, gettext_lazy("Directory of the guide's *.md pages.")),
+        )
+        parser.add_argument(
+            "--no-curated",
+            action="store_true",
+            help=cast(str, gettext_lazy("Index only the guide, not the curated links.")),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
