@@ -82,6 +82,16 @@ ROLE_TABLE = {
         "partner_readonly_admin",
     },
     Action.VIEW_PARTNER_JOBS: {"partner_full_admin"},
+    Action.VIEW_ALERTS: {
+        "partner_full_admin",
+        "sales_full_admin",
+        "sales_admin",
+        "partner_readonly_admin",
+    },
+    Action.ACT_ON_ALERTS: {"partner_full_admin", "sales_full_admin", "sales_admin"},
+    Action.MANAGE_ALERT_RULES: {"partner_full_admin"},
+    Action.VIEW_EVENTS: {"partner_full_admin"},
+    Action.MANAGE_WEBHOOKS: {"partner_full_admin"},
     # The operator's Partner Helpdesk team only (HELPDESK_TEAM_TABLE): no partner role.
     Action.WORK_ALL_CASES: set(),
     Action.TRIAGE_CASES: set(),

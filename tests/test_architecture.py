@@ -36,6 +36,14 @@ ALLOWED_LATE_IMPORTS: dict[tuple[str, str], str] = {
         "AppConfig.ready: connects the guide sync to post_migrate; services import models, "
         "which cannot be imported while apps.py itself is being loaded"
     ),
+    ("webhooks/apps.py", "partnerhub.webhooks.worker"): (
+        "AppConfig.ready: connects delivery to core.events.events_committed; the worker "
+        "imports models, which cannot be imported while apps.py itself is being loaded"
+    ),
+    ("alerts/apps.py", "partnerhub.alerts.signals"): (
+        "AppConfig.ready: connects the evaluation to core.events.figures_changed; the "
+        "evaluation imports models, which cannot be imported while apps.py is being loaded"
+    ),
 }
 
 
@@ -268,9 +276,12 @@ def test_no_function_level_import_dodges_a_layer():
 def test_the_scheduled_jobs_are_listed_by_name():
     from partnerhub.core.scheduler import SCHEDULE
 
-    assert [(job.name, job.weekday, job.hour) for job in SCHEDULE] == [
-        ("partnerhub.calling.tasks.refresh_analytics_task", 6, 0),
-        ("partnerhub.analytics.tasks.snapshot_build_task", None, 0),
+    assert [(job.name, job.weekday, job.hour, job.minute) for job in SCHEDULE] == [
+        ("partnerhub.calling.tasks.refresh_analytics_task", 6, 0, 0),
+        ("partnerhub.analytics.tasks.snapshot_build_task", None, 0, 0),
+        ("partnerhub.alerts.tasks.evaluate_alerts_task", None, 0, 15),
+        ("partnerhub.alerts.tasks.send_digests_task", None, 7, 0),
+        ("partnerhub.core.tasks.events_prune_task", None, 3, 0),
     ]
 
 
@@ -287,7 +298,7 @@ def test_every_app_router_is_mounted():
         for name in _app_modules("api")
         if hasattr(module := importlib.import_module(name), "router")
     }
-    assert len(routers) == 13
+    assert len(routers) == 15
     assert [name for name, router in routers.items() if router not in mounted] == []
 
 
@@ -297,7 +308,7 @@ def test_every_app_s_pages_are_mounted():
     # include("partnerhub.x.urls") resolves to the module itself
     included = {getattr(getattr(p, "urlconf_name", None), "__name__", None) for p in urlpatterns}
     apps = [name for name in _app_modules("urls") if name != "partnerhub.config.urls"]
-    assert len(apps) == 10
+    assert len(apps) == 12
     assert [name for name in apps if name not in included] == []
 
 

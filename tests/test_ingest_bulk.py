@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
+from partnerhub.accounts.models import Partner
 from partnerhub.activity.models import Call, MeetingParticipant, UsageDay
 from partnerhub.ingest import loader
 from partnerhub.ingest.errors import LoadError
@@ -83,6 +84,8 @@ def test_a_bulk_load_twice_changes_nothing():
 
     after = table_counts()
     assert after.pop("core.AuditEvent") == before.pop("core.AuditEvent") + 1
+    # One `ingest.completed` per partner in the outbox for the second load too.
+    assert after.pop("core.Event") - before.pop("core.Event") == Partner.objects.count()
     assert after == before
     assert usage_days() == EXPECTED_USAGE
 

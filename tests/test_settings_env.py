@@ -1,4 +1,4 @@
-"""Settings read from the environment: CALLING_REFRESH_WORKERS."""
+"""Settings read from the environment: refresh workers, EMAIL_URL, WEBHOOKS_ALLOW_PRIVATE."""
 
 from __future__ import annotations
 
@@ -48,3 +48,40 @@ def test_a_bad_number_of_workers_is_refused_naming_the_variable():
     assert done.returncode != 0
     assert "CALLING_REFRESH_WORKERS: expected a whole number of workers" in done.stderr
     assert "'two'" in done.stderr
+
+
+def _print(expression: str, **env: str) -> str:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"EMAIL_URL", "EMAIL_BACKEND", "WEBHOOKS_ALLOW_PRIVATE"}
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django; django.setup(); from django.conf import settings; print({expression})",
+        ],
+        env={**base, "DJANGO_SETTINGS_MODULE": "partnerhub.config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_email_url_configures_smtp_and_the_console_is_the_default():
+    shown = (
+        "settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS"
+    )
+
+    assert _print(shown, EMAIL_URL="smtp://mailer:s3cret@mail.example.com:587/?tls=True") == (
+        "django.core.mail.backends.smtp.EmailBackend mail.example.com 587 True"
+    )
+    assert _print("settings.EMAIL_BACKEND") == "django.core.mail.backends.console.EmailBackend"
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", "True"), ("", "False"), ("0", "False")])
+def test_private_webhook_addresses_are_allowed_only_when_the_operator_says_so(value, expected):
+    assert _print("settings.WEBHOOKS_ALLOW_PRIVATE", WEBHOOKS_ALLOW_PRIVATE=value) == expected

@@ -589,6 +589,7 @@ def test_deactivating_in_the_operator_admin_ends_the_persons_sessions(people, op
             "name": person.name,
             "partner": person.partner_id,
             "role": person.role,
+            "digest": person.digest,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

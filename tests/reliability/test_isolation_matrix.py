@@ -20,12 +20,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from partnerhub.accounts.services import token_create
+from partnerhub.alerts.models import Alert
 from partnerhub.api.api import api
 from partnerhub.core.choices import Role
+from partnerhub.core.events import emit_event
 from partnerhub.customers.models import CustomerExport, SavedFilter
 from partnerhub.helpdesk.models import Attachment
 from partnerhub.jobs.models import Job
 from partnerhub.tags.models import CustomerTag, Tag
+from partnerhub.webhooks.models import Delivery
 from tests.conftest import api_client_for
 from tests.customers_factories import InvoiceFactory
 from tests.factories import (
@@ -37,6 +40,7 @@ from tests.factories import (
 )
 from tests.helpdesk_factories import CaseFactory, HelpdeskUserFactory
 from tests.resources_factories import ResourceFactory
+from tests.webhooks_factories import EndpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +59,8 @@ OUR_APPS = {
     "orgs",
     "ingest",
     "jobs",
+    "webhooks",
+    "alerts",
 }
 # Pages anyone may open (signing in and out, resetting a password, choosing the language: a
 # cookie before signing in, one's own profile after; tests/test_i18n_mechanics.py).
@@ -139,7 +145,28 @@ def world(partner, other_partner, people, stranger):
     helpdesk = HelpdeskUserFactory()
     # A background job of the partner (an ingest), so /jobs/{id} is tried on a real one.
     job = Job.objects.create(partner=partner, created_by=admin, kind="ingest", state="done")
+    # A webhook endpoint of the partner with a failed delivery (retry, the delivery log).
+    endpoint = EndpointFactory(partner=partner)
+    delivery = Delivery.objects.create(
+        endpoint=endpoint,
+        event=emit_event("trial.started", partner_id=partner.pk, data={}),
+        state="failed",
+    )
+    # An open alert on the partner's customer (its page, actions and API).
+    alert = Alert.objects.create(
+        partner=partner,
+        kind="trial_expiring",
+        customer=customer,
+        item=trial,
+        severity="high",
+        opened=dt.datetime(2026, 11, 26, 0, 15, tzinfo=dt.UTC),
+        opened_on=dt.date(2026, 11, 26),
+        detail={"days_left": 5},
+    )
     return {
+        "alert": alert,
+        "endpoint": endpoint,
+        "delivery": delivery,
         "job": job,
         "customer": customer,
         "sub": sub,
@@ -179,6 +206,11 @@ def _page_params(route: str, w: dict[str, Any]) -> dict[str, str]:
         "fmt": lambda: "csv",
         "active": lambda: "0",
         "token_id": lambda: w["token"].pk,
+        "endpoint_id": lambda: w["endpoint"].public_id,
+        "alert_id": lambda: w["alert"].public_id,
+        "action": lambda: "acknowledge",
+        "kind": lambda: "trial_expiring",
+        "delivery_id": lambda: w["delivery"].pk,
         "pk": lambda: (
             w["invoice"].pk
             if "/invoices/" in route
@@ -257,7 +289,13 @@ def test_another_partners_admin_gets_404_for_every_object_and_changes_nothing(wo
     checked = 0
     for route in page_routes():
         params = _page_params(route, world)
-        if not params or GLOBAL_OBJECT_ROUTES.match(route) or set(params) <= {"section", "fmt"}:
+        # Names, not objects: an analytics section, an export format, an alert rule's kind (each
+        # partner has its own rule of each kind: the caller's partner's is the one changed).
+        if (
+            not params
+            or GLOBAL_OBJECT_ROUTES.match(route)
+            or set(params) <= {"section", "fmt", "kind"}
+        ):
             continue
         if route.startswith(
             "accounts/tokens/"
@@ -295,8 +333,9 @@ def test_readonly_admin_cannot_change_customers_through_any_page(world):
         assert status in {403, 404, 405, 200, 302}, (url, status)
     after = snapshot()
     changed = {label for label in before if before[label] != after[label]}
-    # Exports of the list are theirs too (a read, stored as a file).
-    assert changed <= {"customers.CustomerExport"}, changed
+    # Exports of the list are theirs too (a read, stored as a file); reading the alert rules
+    # the first time writes the partner's default rules (docs/reference/events.md).
+    assert changed <= {"customers.CustomerExport", "alerts.AlertRule"}, changed
 
 
 def test_the_helpdesk_team_sees_no_partner_pages(world):
@@ -338,6 +377,12 @@ def _api_request(path: str, method: str, w: dict[str, Any]) -> tuple[str, Any, s
     }
     if path.startswith("/jobs/"):
         values["id"] = w["job"].public_id
+    if path.startswith("/alerts/"):
+        values["id"] = w["alert"].public_id
+    values["kind"] = "trial_expiring"
+    if path.startswith("/webhooks/"):
+        values["id"] = w["endpoint"].public_id
+        values["did"] = str(w["delivery"].pk)
     url = API_PREFIX + re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
     for name in re.findall(r"\{(\w+)\}", path):
         assert name in values, f"the matrix cannot fill {{{name}}} of {path}: add it here"
@@ -389,6 +434,12 @@ def _api_request(path: str, method: str, w: dict[str, Any]) -> tuple[str, Any, s
             "customer_id": customer.ext_id,
         },
         ("post", "/helpdesk/cases/{id}/comments"): {"body": "More"},
+        ("post", "/webhooks"): {"url": "https://hooks.example.com/x", "events": ["*"]},
+        ("patch", "/webhooks/{id}"): {"description": "x"},
+        ("post", "/alerts/{id}/snooze"): {"until": "2026-12-31"},
+        ("post", "/alerts/{id}/assign"): {"email": w["colleague"].email},
+        ("post", "/alerts/{id}/comments"): {"body": "Looking"},
+        ("patch", "/alert-rules/{kind}"): {"threshold": 10},
     }
     if (method, path) == ("post", "/ingest"):
         line = {
@@ -401,9 +452,21 @@ def _api_request(path: str, method: str, w: dict[str, Any]) -> tuple[str, Any, s
     if (method, path) == ("delete", "/customers/{customer_id}/org/assignments"):
         url += f"?item_id={sub.ext_id}&product=calling&user_id={w['customer_user'].ext_id}"
     if (
-        method in {"post", "put"}
+        method in {"post", "put", "patch"}
         and (method, path) not in bodies
-        and not path.endswith(("/extend", "/end", "/deactivate", "/reactivate"))
+        and not path.endswith(
+            (
+                "/extend",
+                "/end",
+                "/deactivate",
+                "/reactivate",
+                "/rotate-secret",
+                "/test",
+                "/retry",
+                "/acknowledge",
+                "/resolve",
+            )
+        )
     ):
         raise AssertionError(f"the matrix has no body for {method.upper()} {path}: add one here")
     return url, json.dumps(bodies.get((method, path), {})), "application/json"
@@ -457,7 +520,7 @@ def test_the_api_answers_404_for_another_partners_objects_and_changes_nothing(wo
             ("post", "/orders"),
             ("post", "/helpdesk/cases"),
         }
-        if not names_an_object or path.startswith(("/users/", "/org/")):
+        if not names_an_object or path.startswith(("/users/", "/org/", "/alert-rules/")):
             continue
         status = _call(client, method, url, body, ctype).status_code
         assert status == 404, (method, url, status)

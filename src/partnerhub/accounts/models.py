@@ -89,6 +89,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         choices=settings.LANGUAGES,
         help_text=_("The language of your pages and e-mails."),
     )
+    # How often the person is e-mailed a digest of their alerts (docs/reference/events.md#digests).
+    digest = models.CharField(
+        _("alert digest"),
+        max_length=8,
+        default="weekly",
+        db_default="weekly",
+        choices=[("off", _("Off")), ("daily", _("Daily")), ("weekly", _("Weekly (Monday)"))],
+        help_text=_(
+            "An e-mail listing your new and still open alerts; none when there is nothing to say."
+        ),
+    )
 
     objects = UserManager()
 

@@ -18,10 +18,11 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import ApiToken, User
-from partnerhub.accounts.policy import Action, can
+from partnerhub.accounts.policy import Action, can, role_sees_all_customers
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Role
+from partnerhub.core.events import emit_event
 from partnerhub.core.language import speaking_to
 from partnerhub.core.validation import check_email
 
@@ -80,6 +81,18 @@ def user_set_role(*, actor: Any, person: User, role: str) -> User:
             partner=actor.partner,
             before={"role": before},
             after={"role": role},
+        )
+        emit_event(
+            "role.changed",
+            partner_id=actor.partner_id,
+            actor=actor,
+            data={
+                "email": person.email,
+                "name": person.name,
+                "role": role,
+                "all_customers": role_sees_all_customers(role),
+                "before": before,
+            },
         )
     return person
 

@@ -49,6 +49,12 @@ class Action(StrEnum):
     USE_API = "use_api"  # create personal API tokens
     # Every background job of the partner (exports, ingests), not only one's own.
     VIEW_PARTNER_JOBS = "view_partner_jobs"
+    # Alerts, events and webhooks (docs/reference/events.md):
+    VIEW_ALERTS = "view_alerts"  # the alerts center and a customer's open alerts (in scope)
+    ACT_ON_ALERTS = "act_on_alerts"  # acknowledge, assign, snooze, resolve, comment (in scope)
+    MANAGE_ALERT_RULES = "manage_alert_rules"  # the partner's alert rules
+    VIEW_EVENTS = "view_events"  # the partner's event outbox (the Events page)
+    MANAGE_WEBHOOKS = "manage_webhooks"  # webhook endpoints, their secrets and deliveries
     # The operator's Partner Helpdesk team (HELPDESK_TEAM_ACTIONS; no partner role has these):
     WORK_ALL_CASES = "work_all_cases"  # every partner's cases: read, answer, also when closed
     TRIAGE_CASES = "triage_cases"  # change a case's status, assign it to a team member
@@ -70,7 +76,15 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.PARTNER_FULL_ADMIN: _PARTNER_ACTIONS,
     Role.SALES_FULL_ADMIN: frozenset(
         _PARTNER_ACTIONS
-        - {Action.MANAGE_ROLES, Action.INGEST, Action.MANAGE_OWN_ORG, Action.VIEW_PARTNER_JOBS}
+        - {
+            Action.MANAGE_ROLES,
+            Action.INGEST,
+            Action.MANAGE_OWN_ORG,
+            Action.VIEW_PARTNER_JOBS,
+            Action.MANAGE_ALERT_RULES,
+            Action.VIEW_EVENTS,
+            Action.MANAGE_WEBHOOKS,
+        }
     ),
     Role.SALES_ADMIN: frozenset(
         {
@@ -85,6 +99,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.HELPDESK,
             Action.VIEW_OWN_ORG,
             Action.USE_API,
+            Action.VIEW_ALERTS,
+            Action.ACT_ON_ALERTS,
         }
     ),
     Role.PARTNER_READONLY_ADMIN: frozenset(
@@ -95,6 +111,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.HELPDESK,
             Action.VIEW_OWN_ORG,
             Action.USE_API,
+            Action.VIEW_ALERTS,
         }
     ),
     Role.USER: frozenset(),

@@ -28,6 +28,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from partnerhub.accounts.api import router as accounts_router
 from partnerhub.accounts.services import token_authenticate
+from partnerhub.alerts.api import router as alerts_router
 from partnerhub.analytics.api import router as analytics_router
 from partnerhub.api.docs import OfflineSwagger
 from partnerhub.api.errors import (
@@ -52,6 +53,7 @@ from partnerhub.resources.api import router as resources_router
 from partnerhub.subscriptions.api import router as subscriptions_router
 from partnerhub.tags.api import router as tags_router
 from partnerhub.trials.api import router as trials_router
+from partnerhub.webhooks.api import router as webhooks_router
 
 
 def speak_to(request: HttpRequest, user: Any) -> None:
@@ -231,4 +233,6 @@ api.add_router("", calling_router)
 api.add_router("", resources_router)
 api.add_router("", helpdesk_router)
 api.add_router("", jobs_router)
+api.add_router("", alerts_router)
+api.add_router("", webhooks_router)
 api.add_router("", core_router)

@@ -41,6 +41,7 @@ from partnerhub.activity.models import (
 from partnerhub.calling.models import CustomerWeek, Refresh, RefreshStatus
 from partnerhub.core import clock
 from partnerhub.core.choices import Product
+from partnerhub.core.events import figures_changed
 from partnerhub.core.sql import count_if, literal_list, raise_temp_buffers, set_local
 from partnerhub.customers.models import CustomerUser
 from partnerhub.subscriptions.models import Assignment, ItemLine
@@ -132,6 +133,11 @@ def refresh_analytics(*, as_of: dt.date | None = None) -> Refresh:
             refresh.duration_ms = steps.elapsed_ms
             refresh.timings = steps.timings
             refresh.save(update_fields=["is_current", "duration_ms", "timings"])
+            # New weeks of figures: the alerts (poor quality, queue abandonment) evaluate them.
+            transaction.on_commit(
+                lambda: figures_changed.send(sender=Refresh, partner_ids=None, as_of=as_of),
+                robust=True,
+            )
     except Exception as exc:
         _record_failure(as_of, week_start, steps, exc)
         raise

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -124,6 +125,8 @@ INSTALLED_APPS = [
     "partnerhub.calling.apps.Config",
     "partnerhub.resources.apps.Config",
     "partnerhub.helpdesk.apps.Config",
+    "partnerhub.alerts.apps.Config",
+    "partnerhub.webhooks.apps.Config",
     "partnerhub.jobs.apps.Config",
     "partnerhub.api.apps.Config",
 ]
@@ -229,6 +232,12 @@ TASKS = {
     }
 }
 
+# Events, webhooks and alerts (docs/reference/events.md): how long the outbox keeps events, and
+# whether webhooks may go to private, loopback or link-local addresses and plain http (tests,
+# intranet receivers; never on a shared installation).
+EVENT_RETENTION_DAYS = int(os.environ.get("EVENT_RETENTION_DAYS", "90"))
+WEBHOOKS_ALLOW_PRIVATE = _flag("WEBHOOKS_ALLOW_PRIVATE", False)
+
 # POST /api/v1/ingest (ingest/body.py): bodies over a limit answer 413 before anything is written.
 # The body as sent (gzip or not) is checked from Content-Length before it is read and again while
 # it is read; the unpacked size while it is unpacked. A body of at most INGEST_INLINE_MAX_BYTES
@@ -287,7 +296,24 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "uploads"  # outside the web root; served only through views
 
+# E-mail (invitations, alerts, digests, disabled webhooks): `EMAIL_URL` such as
+# smtp://user:password@mail.example.com:587/?tls=True (dj-email-url), else EMAIL_BACKEND, else the
+# console (the demo prints e-mails).
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if os.environ.get("EMAIL_URL"):
+    _email = dj_email_url.parse(os.environ["EMAIL_URL"])
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+    EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 30
+    if _email["EMAIL_FILE_PATH"]:
+        EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
+# The address people reach Partner Hub at, for links in e-mails (digests, helpdesk, webhooks).
+PARTNERHUB_BASE_URL = os.environ.get("PARTNERHUB_BASE_URL", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Partner Hub <no-reply@partnerhub.local>")
 
 SESSION_COOKIE_HTTPONLY = True

@@ -19,6 +19,8 @@ urlpatterns = [
     path("analytics/calling/", include("partnerhub.calling.urls")),
     path("resources/", include("partnerhub.resources.urls")),
     path("helpdesk/", include("partnerhub.helpdesk.urls")),
+    path("alerts/", include("partnerhub.alerts.urls")),
+    path("integrations/", include("partnerhub.webhooks.urls")),
     path("api/v1/", api.urls),
     # The admin's own sign-in, replaced by the same view with the sign-in throttle (accounts).
     path("operator/login/", operator_login, name="operator_login"),

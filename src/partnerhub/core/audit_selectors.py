@@ -63,6 +63,10 @@ ACTION_LABELS: dict[str, Any] = {
     "resources.load_curated": _("Curated resources loaded"),
     "saved_filter.save": _("Filter saved"),
     "saved_filter.delete": _("Filter deleted"),
+    "webhook.create": _("Webhook added"),
+    "webhook.update": _("Webhook changed"),
+    "webhook.delete": _("Webhook deleted"),
+    "webhook.rotate_secret": _("Webhook secret rotated"),
 }
 
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from partnerhub.accounts.policy import Action, can, is_partner_admin
 
+# Entries whose count HTMX fetches once the page has loaded (a badge beside the label).
+BADGES = {"alerts:list": "alerts:badge"}
 # (url name, label, icon, action needed); an entry appears once its app has landed.
 NAVIGATION: list[tuple[str, Any, str, Action]] = [
     ("orgs:my_org", _("Launch my organization"), "rocket", Action.VIEW_OWN_ORG),
@@ -23,6 +25,9 @@ NAVIGATION: list[tuple[str, Any, str, Action]] = [
     ("accounts:activity", _("Activity"), "history", Action.VIEW_CUSTOMERS),
     ("resources:index", _("Resources & help"), "book", Action.VIEW_CUSTOMERS),
     ("helpdesk:cases", _("Helpdesk"), "lifebuoy", Action.HELPDESK),
+    ("alerts:list", _("Alerts"), "bell", Action.VIEW_ALERTS),
+    ("webhooks:list", _("Webhooks"), "webhook", Action.MANAGE_WEBHOOKS),
+    ("webhooks:events", _("Events"), "list-details", Action.VIEW_EVENTS),
 ]
 
 
@@ -40,6 +45,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         except NoReverseMatch:
             continue
         nav.append(
-            {"url": url, "label": label, "icon": icon, "active": request.path.startswith(url)}
+            {
+                "url": url,
+                "label": label,
+                "icon": icon,
+                "active": request.path.startswith(url),
+                "badge_url": reverse(BADGES[name]) if name in BADGES else "",
+            }
         )
     return {"nav": nav}

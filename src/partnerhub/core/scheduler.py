@@ -17,21 +17,24 @@ from typing import Any
 
 from django_tasks.base import Task
 
+from partnerhub.alerts.tasks import evaluate_alerts_task, send_digests_task
 from partnerhub.analytics.tasks import snapshot_build_task
 from partnerhub.calling.tasks import refresh_analytics_task
 from partnerhub.core import clock
+from partnerhub.core.tasks import events_prune_task
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ScheduledJob:
-    """A django-tasks Task enqueued at `hour`:00 UTC on `weekday` (0 = Monday … 6 = Sunday;
+    """A django-tasks Task enqueued at `hour`:`minute` UTC on `weekday` (0 = Monday … 6 = Sunday;
     None: every day)."""
 
     task: Task[Any, Any]
     weekday: int | None
     hour: int
+    minute: int = 0
 
     @property
     def name(self) -> str:
@@ -45,12 +48,19 @@ SCHEDULE: list[ScheduledJob] = [
     ScheduledJob(refresh_analytics_task, weekday=6, hour=0),
     # Today's subscriptions analytics snapshot, so the first visitor of the day does not wait.
     ScheduledJob(snapshot_build_task, weekday=None, hour=0),
+    # The daily evaluation of alerts (and of statuses moved by the date), after the refresh.
+    ScheduledJob(evaluate_alerts_task, weekday=None, hour=0, minute=15),
+    # The e-mailed digests of alerts (daily, and weekly on Mondays).
+    ScheduledJob(send_digests_task, weekday=None, hour=7),
+    # Events past their retention (docs/reference/events.md).
+    ScheduledJob(events_prune_task, weekday=None, hour=3),
 ]
 
 
-def next_run(after: dt.datetime, weekday: int | None, hour: int) -> dt.datetime:
-    """The first moment strictly after `after` at `hour`:00:00 UTC, on `weekday` (None: any day)."""
-    base = after.replace(hour=hour, minute=0, second=0, microsecond=0)
+def next_run(after: dt.datetime, weekday: int | None, hour: int, minute: int = 0) -> dt.datetime:
+    """The first moment strictly after `after` at `hour`:`minute`:00 UTC, on `weekday` (None: any
+    day)."""
+    base = after.replace(hour=hour, minute=minute, second=0, microsecond=0)
     days = 0 if weekday is None else (weekday - after.weekday()) % 7
     candidate = base + dt.timedelta(days=days)
     if candidate <= after:
@@ -61,7 +71,7 @@ def next_run(after: dt.datetime, weekday: int | None, hour: int) -> dt.datetime:
 def _loop(job: ScheduledJob) -> None:
     while True:
         now = clock.now()
-        due = next_run(now, job.weekday, job.hour)
+        due = next_run(now, job.weekday, job.hour, job.minute)
         time.sleep(max(1.0, (due - now).total_seconds()))
         try:
             job.task.enqueue()

@@ -28,6 +28,7 @@ from partnerhub.customers.schemas import (
     CustomerPageOut,
     PartnerAdminIn,
     PartnerAdminOut,
+    customer_body,
 )
 from partnerhub.customers.selectors import (
     customer_list,
@@ -57,19 +58,6 @@ def _bad(field: str, values: list[str], allowed: tuple[str, ...]) -> None:
                 }
             ]
         )
-
-
-def _out(customer: Any) -> dict[str, Any]:
-    return {
-        "id": customer.ext_id,
-        "name": customer.name,
-        "statuses": customer.status_codes,
-        "starts": customer.starts_on,  # type: ignore[attr-defined]
-        "products": customer.products,
-        "tags": customer.tag_names,
-        "managed_by": customer.managed_by,
-        "created": customer.created,
-    }
 
 
 @router.get("/customers", response=CustomerPageOut)
@@ -112,7 +100,7 @@ def list_customers(
     with without_jit():
         rows, count = page_rows(qs, number=page, size=page_size, one_query=True)
         decorate_customers(rows, user=user, day=day)
-    return {"count": count, "items": [_out(c) for c in rows]}
+    return {"count": count, "items": [customer_body(c) for c in rows]}
 
 
 def _lines(item: Any) -> list[dict[str, Any]]:
@@ -142,7 +130,7 @@ def get_customer_detail(request: HttpRequest, customer_id: str) -> dict[str, Any
     subscriptions = customer_subscriptions(customer=customer, day=day)
     trials = customer_trials(customer=customer, day=day)
     return {
-        **_out(customer),
+        **customer_body(customer),
         "country": customer.country,
         "status_reasons": {b.code: b.reasons for b in customer.statuses},  # type: ignore[attr-defined]
         "subscriptions": [

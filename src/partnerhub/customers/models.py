@@ -144,3 +144,17 @@ class CustomerExport(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk} ({self.fmt}, {self.state})"
+
+
+class StatusSeen(models.Model):
+    """The statuses a customer last held when they were looked at (the status mask of
+    customers/statuses.py): what `customer.status_changed` events compare with."""
+
+    customer = models.OneToOneField(
+        Customer, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    mask = models.IntegerField()
+    day = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.mask} on {self.day}"

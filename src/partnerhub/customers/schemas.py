@@ -93,3 +93,18 @@ class CustomerDetailOut(CustomerOut):
     # Keys answered empty because the caller is an external administrator of the customer
     # (the managing partner's orders, invoices and staff); empty for the managing partner.
     withheld: list[str] = []
+
+
+def customer_body(customer: Any) -> dict[str, Any]:
+    """A customer decorated like a list row (customers.selectors), as `GET /customers` answers
+    it (CustomerOut) and `customer.created` carries it."""
+    return {
+        "id": customer.ext_id,
+        "name": customer.name,
+        "statuses": customer.status_codes,
+        "starts": customer.starts_on,
+        "products": customer.products,
+        "tags": customer.tag_names,
+        "managed_by": customer.managed_by,
+        "created": customer.created,
+    }

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from partnerhub.accounts.models import User
 from partnerhub.accounts.policy import is_partner_admin
 from partnerhub.core.audit import audit_record
+from partnerhub.core.events import emit_event
 from partnerhub.core.validation import validate_name_characters
 from partnerhub.customers.filtersets import SORTS, CustomerFilter
 from partnerhub.customers.models import Customer, CustomerExport, CustomerManager, SavedFilter
@@ -71,6 +72,18 @@ def customer_admin_add(*, actor: Any, customer: Customer, email: str) -> tuple[U
                 before={"partner_admins": before},
                 after={"partner_admins": _admins_of(customer)},
             )
+            emit_event(
+                "partner_admin.assigned",
+                partner_id=customer.partner_id,
+                customer=customer,
+                actor=actor,
+                data={
+                    "customer_id": customer.ext_id,
+                    "email": person.email,
+                    "name": person.name,
+                    "role": person.role,
+                },
+            )
     return person, created
 
 
@@ -86,6 +99,14 @@ def customer_admin_remove(*, actor: Any, customer: Customer, email: str) -> bool
         ).delete()
         if not deleted:
             return False
+        removed = next(e for e in before if e.lower() == (email or "").strip().lower())
+        emit_event(
+            "partner_admin.removed",
+            partner_id=customer.partner_id,
+            customer=customer,
+            actor=actor,
+            data={"customer_id": customer.ext_id, "email": removed},
+        )
         audit_record(
             actor=actor,
             action="customer.admin.remove",

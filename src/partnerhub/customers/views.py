@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from partnerhub.accounts.models import User
 from partnerhub.accounts.policy import Action, can, customer_actions, get_customer
+from partnerhub.alerts.selectors import customer_open_alerts
 from partnerhub.core import clock
 from partnerhub.core.audit_selectors import audit_entries, customer_audit
 from partnerhub.core.exports import export_response
@@ -349,6 +350,7 @@ def customer_detail(request: HttpRequest, ext_id: str) -> HttpResponse:
     if context["can_tag"] and not is_htmx(request):
         context["partner_tags"] = tag_names(user=user)
     if tab == "overview":
+        context["customer_alerts"] = customer_open_alerts(user, customer)
         context["licenses"] = customer_license_totals(customer=customer, day=day)
         context["sign_ins"] = customer_admin_sign_ins(customer=customer, day=day)
     elif tab == "subscriptions":

@@ -29,6 +29,7 @@ from partnerhub.accounts.models import Partner, User
 from partnerhub.accounts.policy import Action, can, get_customer
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
+from partnerhub.core.events import emit_event
 from partnerhub.core.language import by_language, speaking_to
 from partnerhub.helpdesk.attachments import CheckedFile, attachments_check, megabytes
 from partnerhub.helpdesk.models import (
@@ -155,7 +156,15 @@ def _files_removed_on_failure() -> Iterator[list[str]]:
 
 
 def _audit_case(user: User, case: Case, action: str, *, before: Any = None, after: Any) -> None:
-    """Record a change to a case in the audit trail (inside the change's transaction)."""
+    """Record a change to a case in the audit trail and the event outbox (inside the change's
+    transaction): `helpdesk.case_opened` when it opens, else `helpdesk.case_updated`."""
+    emit_event(
+        "helpdesk.case_opened" if action == "helpdesk.case_open" else "helpdesk.case_updated",
+        partner_id=case.partner_id,
+        customer=case.customer,
+        actor=user,
+        data={**_case_state(case), "change": action.removeprefix("helpdesk.case_")},
+    )
     audit_record(
         actor=user,
         action=action,

@@ -14,10 +14,12 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from partnerhub.accounts.models import Partner
 from partnerhub.accounts.policy import Action, can
 from partnerhub.analytics.services import snapshot_build, snapshot_invalidate
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
+from partnerhub.core.events import NewEvent, emit_events, figures_changed
 from partnerhub.ingest.body import body_source
 from partnerhub.ingest.errors import LoadError, SourceError, TooLarge
 from partnerhub.ingest.loader import Loader, LoadResult
@@ -88,6 +90,30 @@ def dataset_load(
             obj_id=", ".join(s.label or "body" for s in all_sources)[:128],
             partner=partner,
             after={"lines": result.lines, "counts": result.counts},
+        )
+        # One `ingest.completed` per partner whose data this was (every partner for the
+        # operator's dataset load); then, once committed, the alerts evaluate the new figures.
+        partner_ids = (
+            [partner.pk]
+            if partner is not None
+            else list(Partner.objects.values_list("pk", flat=True))
+        )
+        emit_events(
+            NewEvent(
+                "ingest.completed",
+                pk,
+                {"lines": result.lines, "counts": result.counts},
+                actor=actor,
+            )
+            for pk in partner_ids
+        )
+        transaction.on_commit(
+            lambda: figures_changed.send(
+                sender=LoadResult,
+                partner_ids=None if partner is None else {partner.pk},
+                as_of=clock.today(),
+            ),
+            robust=True,
         )
 
     # The loader opens its own transaction, and only once the lines are read (loader.Loader.run).

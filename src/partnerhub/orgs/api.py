@@ -36,7 +36,7 @@ from partnerhub.orgs.selectors import (
     own_org_people,
 )
 from partnerhub.orgs.services import (
-    AssignmentResult,
+    assignment_body,
     customer_user_add,
     licenses_assign,
     licenses_unassign,
@@ -126,18 +126,6 @@ def _users_of(customer: Customer, ids: list[str]) -> list[CustomerUser]:
     return users
 
 
-def _assignment_out(item_id: str, product: str, result: AssignmentResult) -> dict[str, Any]:
-    return {
-        "item_id": item_id,
-        "product": product,
-        "changed": result.changed,
-        "skipped": result.skipped,
-        "licenses": result.licenses,
-        "assigned": result.assigned,
-        "overage": result.overage,
-    }
-
-
 @router.post("/customers/{customer_id}/org/assignments", response={201: AssignmentOut})
 def org_assign(
     request: HttpRequest, customer_id: str, payload: AssignmentIn
@@ -157,7 +145,7 @@ def org_assign(
         users=users,
         confirm_overage=payload.confirm_overage,
     )
-    return 201, _assignment_out(item.ext_id, payload.product, result)
+    return 201, assignment_body(item.ext_id, payload.product, result)
 
 
 @router.delete("/customers/{customer_id}/org/assignments", response=AssignmentOut)
@@ -177,7 +165,7 @@ def org_unassign(
     result = licenses_unassign(
         actor=user, customer=customer, item=item, product=product, users=users
     )
-    return _assignment_out(item.ext_id, product, result)
+    return assignment_body(item.ext_id, product, result)
 
 
 # --- the partner's own organization ----------------------------------------------------------

@@ -22,8 +22,10 @@ from partnerhub.accounts.people_services import user_sessions_end
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
+from partnerhub.core.events import emit_event
 from partnerhub.core.validation import NAME_MAX, check_email
 from partnerhub.customers.models import Customer, CustomerUser
+from partnerhub.customers.status_changes import customer_statuses_record
 from partnerhub.orgs.selectors import open_items_q
 from partnerhub.subscriptions.changes import items_changed
 from partnerhub.subscriptions.models import Assignment, Item, ItemLine
@@ -250,6 +252,46 @@ def _check_users(customer: Customer, users: Sequence[CustomerUser]) -> None:
         raise ValidationError({"user_ids": _("Every user must belong to this customer.")})
 
 
+def assignment_body(item_id: str, product: str, result: AssignmentResult) -> dict[str, Any]:
+    """An assignment change as `POST …/org/assignments` answers it (AssignmentOut)."""
+    return {
+        "item_id": item_id,
+        "product": product,
+        "changed": result.changed,
+        "skipped": result.skipped,
+        "licenses": result.licenses,
+        "assigned": result.assigned,
+        "overage": result.overage,
+    }
+
+
+def _license_event(
+    event_type: str,
+    actor: User,
+    customer: Customer,
+    item: Item,
+    product: str,
+    result: AssignmentResult,
+    user_ids: list[str],
+) -> None:
+    """One event for a bulk change (docs/reference/events.md#events): the API's answer, the
+    count and the user ids; then the customer's statuses (overage) as they moved."""
+    emit_event(
+        event_type,
+        partner_id=customer.partner_id,
+        customer=customer,
+        actor=actor,
+        data={
+            **assignment_body(item.ext_id, product, result),
+            "count": len(user_ids),
+            "user_ids": user_ids,
+        },
+    )
+    customer_statuses_record(
+        customers=Customer.objects.filter(pk=customer.pk), day=clock.today(), actor=actor
+    )
+
+
 def licenses_assign(
     *,
     actor: User,
@@ -335,9 +377,13 @@ def licenses_assign(
                 "overage": max(0, assigned_after - line.licenses),
             },
         )
-    return AssignmentResult(
-        changed=emails, skipped=skipped, licenses=line.licenses, assigned=assigned_after
-    )
+        result = AssignmentResult(
+            changed=emails, skipped=skipped, licenses=line.licenses, assigned=assigned_after
+        )
+        _license_event(
+            "license.assigned", actor, customer, item, product, result, [u.ext_id for u in adding]
+        )
+    return result
 
 
 def licenses_unassign(
@@ -393,6 +439,16 @@ def licenses_unassign(
                 "users": [],
             },
         )
-    return AssignmentResult(
-        changed=emails, skipped=skipped, licenses=licenses, assigned=assigned_after
-    )
+        result = AssignmentResult(
+            changed=emails, skipped=skipped, licenses=licenses, assigned=assigned_after
+        )
+        _license_event(
+            "license.unassigned",
+            actor,
+            customer,
+            item,
+            product,
+            result,
+            sorted(a.user.ext_id for a in ending),
+        )
+    return result

@@ -10,8 +10,7 @@ from ninja import Router
 
 from partnerhub.accounts.policy import Action, get_customer, require
 from partnerhub.api.errors import InputError
-from partnerhub.core.choices import Product
-from partnerhub.subscriptions.models import Item, OrderAction
+from partnerhub.subscriptions.models import OrderAction
 from partnerhub.subscriptions.order_services import (
     OrderDetails,
     OrderResult,
@@ -20,27 +19,18 @@ from partnerhub.subscriptions.order_services import (
     order_new,
     order_renew,
 )
-from partnerhub.subscriptions.schemas import OrderIn, OrderOut, SetupIn, SubscriptionOut
+from partnerhub.subscriptions.schemas import (
+    OrderIn,
+    OrderOut,
+    SetupIn,
+    SubscriptionOut,
+    order_body,
+    subscription_body,
+)
 from partnerhub.subscriptions.scoped_selectors import item_in_scope
 from partnerhub.subscriptions.services import subscription_setup
 
 router = Router(tags=["orders"])
-
-
-def subscription_out(item: Item) -> dict[str, Any]:
-    """The answer body of a subscription."""
-    order = {p: i for i, p in enumerate(Product.values)}
-    return {
-        "id": item.ext_id,
-        "customer_id": item.customer.ext_id,
-        "start": item.start,
-        "end": item.end,
-        "state": item.state,
-        "auto_renew": item.auto_renew,
-        "lines": sorted(
-            item.lines.values("product", "licenses"), key=lambda r: order[r["product"]]
-        ),
-    }
 
 
 @router.post("/orders", response={201: OrderOut})
@@ -120,19 +110,7 @@ def orders_place(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str,
         result = order_cancel(
             actor=user, subscription=subscription, customer=customer, details=details
         )
-    order = result.order
-    return 201, {
-        "id": order.ext_id,
-        "subscription_id": result.subscription.ext_id,
-        "customer_id": result.subscription.customer.ext_id,
-        "date": order.date,
-        "action": order.action,
-        "lines": order.lines,
-        "amount": order.amount,
-        "currency": order.currency,
-        "converted_trial_id": result.converted_trial.ext_id if result.converted_trial else None,
-        "subscription": subscription_out(result.subscription),
-    }
+    return 201, order_body(result.order, result.subscription, result.converted_trial)
 
 
 @router.post("/subscriptions/{subscription_id}/setup", response=SubscriptionOut)
@@ -152,4 +130,4 @@ def subscriptions_setup(
         admin_email=payload.admin_email,
         start=payload.start,
     )
-    return subscription_out(item)
+    return subscription_body(item)

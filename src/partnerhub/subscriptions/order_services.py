@@ -24,9 +24,12 @@ from partnerhub.accounts.policy import Action, require
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
+from partnerhub.core.events import emit_event
 from partnerhub.customers.models import Customer
+from partnerhub.customers.status_changes import customer_statuses_record
 from partnerhub.subscriptions.changes import items_changed
 from partnerhub.subscriptions.models import Item, ItemLine, ItemState, Order, OrderAction
+from partnerhub.subscriptions.schemas import order_body
 from partnerhub.subscriptions.selectors import in_force_q
 from partnerhub.subscriptions.services import (
     create_numbered,
@@ -223,6 +226,16 @@ def _order_record(
             trial_convert(actor=actor, trial=trial, subscription=item, day=today)
             converted = trial
     items_changed(item_ids=[item.pk, *([converted.pk] if converted else [])])
+    emit_event(
+        "order.placed",
+        partner_id=item.customer.partner_id,
+        customer=item.customer,
+        actor=actor,
+        data=order_body(order, item, converted),
+    )
+    customer_statuses_record(
+        customers=Customer.objects.filter(pk=item.customer_id), day=clock.today(), actor=actor
+    )
     return OrderResult(order=order, subscription=item, converted_trial=converted)
 
 

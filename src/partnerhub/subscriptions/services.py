@@ -22,15 +22,20 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from partnerhub.accounts.policy import Action, require
+from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
+from partnerhub.core.events import emit_event
 from partnerhub.core.validation import check_email, check_name
+from partnerhub.customers.models import Customer
+from partnerhub.customers.status_changes import customer_statuses_record
 from partnerhub.subscriptions.changes import items_changed
 from partnerhub.subscriptions.models import (
     Assignment,
     Item,
     ItemState,
 )
+from partnerhub.subscriptions.schemas import subscription_body, trial_body
 from partnerhub.subscriptions.selectors import active_assignment_q
 
 # The first number handed out for generated ids ("Sub-100001", "Trial-100001", "Ord-100001").
@@ -217,6 +222,13 @@ def trial_convert(*, actor: Any, trial: Item, subscription: Item, day: dt.date) 
             "assignments_moved": moved,
         },
     )
+    emit_event(
+        "trial.converted",
+        partner_id=trial.customer.partner_id,
+        customer=trial.customer,
+        actor=actor,
+        data={**trial_body(trial), "converted_to": subscription.ext_id},
+    )
     return moved
 
 
@@ -294,6 +306,16 @@ def subscription_setup(
         item.state = ItemState.ACTIVE
         item.save(update_fields=["start", "state"])
         items_changed(item_ids=[item.pk])
+        emit_event(
+            "subscription.set_up",
+            partner_id=customer.partner_id,
+            customer=customer,
+            actor=actor,
+            data=subscription_body(item),
+        )
+        customer_statuses_record(
+            customers=Customer.objects.filter(pk=customer.pk), day=clock.today(), actor=actor
+        )
         audit_record(
             actor=actor,
             action="subscription.setup",

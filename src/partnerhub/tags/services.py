@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from partnerhub.core.audit import audit_record
+from partnerhub.core.events import emit_event
 from partnerhub.core.validation import validate_name_characters
 from partnerhub.customers.models import Customer
 from partnerhub.tags.models import MAX_TAG_LENGTH, MAX_TAGS_PER_CUSTOMER, CustomerTag, Tag
@@ -118,7 +119,25 @@ def tag_assign(*, actor: Any, customer: Customer, name: str) -> Tag:
             before={"tags": [t.name for t in carried]},
             after={"tags": sorted([*(t.name for t in carried), tag.name])},
         )
+        _tags_event(
+            actor,
+            customer,
+            [t.name for t in carried],
+            sorted([*(t.name for t in carried), tag.name]),
+        )
         return tag
+
+
+def _tags_event(actor: Any, customer: Customer, before: list[str], after: list[str]) -> None:
+    """`tag.changed` for one customer: its tags of the actor's partner before and after (the
+    event is the actor's partner's, as the tags are)."""
+    emit_event(
+        "tag.changed",
+        partner_id=actor.partner_id,
+        customer=customer,
+        actor=actor,
+        data={"customer_id": customer.ext_id, "before": before, "after": after},
+    )
 
 
 def tag_remove(*, actor: Any, customer: Customer, tag: Tag) -> None:
@@ -139,6 +158,9 @@ def tag_remove(*, actor: Any, customer: Customer, tag: Tag) -> None:
             partner=actor.partner,
             before={"tags": [t.name for t in carried]},
             after={"tags": [t.name for t in carried if t.pk != tag.pk], "tag_deleted": deleted},
+        )
+        _tags_event(
+            actor, customer, [t.name for t in carried], [t.name for t in carried if t.pk != tag.pk]
         )
 
 
@@ -190,6 +212,7 @@ def customer_set_tags(*, actor: Any, customer: Customer, names: list[str]) -> li
                 before={"tags": before},
                 after={"tags": after},
             )
+            _tags_event(actor, customer, before, after)
         return after
 
 
@@ -221,6 +244,12 @@ def tag_rename(*, actor: Any, tag: Tag, name: str) -> Tag:
             before={"name": before},
             after={"name": clean},
         )
+        emit_event(
+            "tag.changed",
+            partner_id=actor.partner_id,
+            actor=actor,
+            data={"tag_id": tag.pk, "before": {"name": before}, "after": {"name": clean}},
+        )
         return tag
 
 
@@ -241,6 +270,16 @@ def tag_delete(*, actor: Any, tag: Tag) -> int:
             partner=actor.partner,
             before={"name": tag.name, "customers": carriers},
             after=None,
+        )
+        emit_event(
+            "tag.changed",
+            partner_id=actor.partner_id,
+            actor=actor,
+            data={
+                "tag_id": tag.pk,
+                "before": {"name": tag.name, "customers": carriers},
+                "after": None,
+            },
         )
         tag.delete()
         return len(carriers)

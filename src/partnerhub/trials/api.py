@@ -8,8 +8,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from partnerhub.accounts.policy import Action, get_customer, require
-from partnerhub.core.choices import Product
-from partnerhub.subscriptions.models import Item
+from partnerhub.subscriptions.schemas import trial_body
 from partnerhub.subscriptions.scoped_selectors import item_in_scope
 from partnerhub.trials.schemas import TrialExtendIn, TrialExtendOut, TrialIn, TrialOut
 from partnerhub.trials.services import (
@@ -20,20 +19,6 @@ from partnerhub.trials.services import (
 )
 
 router = Router(tags=["trials"])
-
-
-def trial_out(trial: Item) -> dict[str, Any]:
-    """The answer body of a trial."""
-    order = {p: i for i, p in enumerate(Product.values)}
-    lines = sorted(trial.lines.values("product", "licenses"), key=lambda r: order[r["product"]])
-    return {
-        "id": trial.ext_id,
-        "customer_id": trial.customer.ext_id,
-        "start": trial.start,
-        "end": trial.end,
-        "state": trial.state,
-        "lines": lines,
-    }
 
 
 @router.post("/trials", response={201: TrialOut})
@@ -54,7 +39,7 @@ def trials_start(request: HttpRequest, payload: TrialIn) -> tuple[int, dict[str,
         lines=[line.dict() for line in payload.lines],
         days=payload.days,
     )
-    return 201, trial_out(trial)
+    return 201, trial_body(trial)
 
 
 @router.post("/trials/{trial_id}/extend", response=TrialExtendOut)
@@ -78,7 +63,7 @@ def trials_extend(
     else:
         confirm = bool(payload and payload.confirm_shorten)
         trial = trial_extend(actor=user, trial=trial, confirm_shorten=confirm)
-    return {**trial_out(trial), "previous_end": previous_end}
+    return {**trial_body(trial), "previous_end": previous_end}
 
 
 @router.post("/trials/{trial_id}/end", response=TrialOut)
@@ -88,4 +73,4 @@ def trials_end(request: HttpRequest, trial_id: str) -> dict[str, Any]:
     require(user, Action.MANAGE_TRIALS)
     trial = item_in_scope(user, trial_id, is_trial=True)
     require(user, Action.MANAGE_TRIALS, trial.customer)
-    return trial_out(trial_end(actor=user, trial=trial))
+    return trial_body(trial_end(actor=user, trial=trial))

@@ -22,10 +22,15 @@ from partnerhub.accounts.policy import Action, require
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Product
+from partnerhub.core.events import emit_event
 from partnerhub.core.validation import check_email, check_name
 from partnerhub.customers.models import Customer, CustomerManager
+from partnerhub.customers.schemas import customer_body
+from partnerhub.customers.selectors import customer_with_statuses
+from partnerhub.customers.status_changes import customer_statuses_record
 from partnerhub.subscriptions.changes import items_changed
 from partnerhub.subscriptions.models import Item, ItemLine, ItemState
+from partnerhub.subscriptions.schemas import trial_body
 from partnerhub.subscriptions.selectors import in_force_q
 from partnerhub.subscriptions.services import (
     create_numbered,
@@ -177,6 +182,25 @@ def trial_start(
             ItemLine(item=trial, product=p, licenses=n) for p, n in clean_lines.items()
         )
         items_changed(item_ids=[trial.pk])
+        if new_customer is not None:
+            customer_record = customer_with_statuses(customer=customer, user=actor, day=today)
+            emit_event(
+                "customer.created",
+                partner_id=customer.partner_id,
+                customer=customer,
+                actor=actor,
+                data=customer_body(customer_record),
+            )
+        emit_event(
+            "trial.started",
+            partner_id=customer.partner_id,
+            customer=customer,
+            actor=actor,
+            data=trial_body(trial),
+        )
+        customer_statuses_record(
+            customers=Customer.objects.filter(pk=customer.pk), day=today, actor=actor
+        )
         audit_record(
             actor=actor,
             action="trial.start",
@@ -228,6 +252,10 @@ def _require_in_force(trial: Item, today: dt.date, verb: str) -> None:
         )
 
 
+# The event each change of a trial in force writes (docs/reference/events.md).
+_EVENT_OF_ACTION = {"trial.extend": "trial.extended", "trial.end": "trial.ended"}
+
+
 def _change_in_force(
     *, actor: Any, trial: Item, verb: str, action: str, change: Callable[[Item, dt.date], list[str]]
 ) -> Item:
@@ -242,6 +270,16 @@ def _change_in_force(
         before = item_snapshot(trial)
         trial.save(update_fields=change(trial, today))
         items_changed(item_ids=[trial.pk])
+        emit_event(
+            _EVENT_OF_ACTION[action],
+            partner_id=trial.customer.partner_id,
+            customer=trial.customer,
+            actor=actor,
+            data=trial_body(trial),
+        )
+        customer_statuses_record(
+            customers=Customer.objects.filter(pk=trial.customer_id), day=today, actor=actor
+        )
         audit_record(
             actor=actor,
             action=action,

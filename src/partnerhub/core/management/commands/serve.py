@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from partnerhub.core.gunicorn_worker import ThreadWorker
 from partnerhub.core.language import LocalizedCommand
 from partnerhub.core.scheduler import start_scheduler
+from partnerhub.webhooks import worker as webhooks_worker
 
 
 class Command(LocalizedCommand):
@@ -69,6 +70,9 @@ class Command(LocalizedCommand):
         connections.close_all()
         if not options["no_scheduler"]:
             start_scheduler()
+            # Webhook retries fall due without a commit to wake anyone: this node sweeps them
+            # (the other nodes' processes start their delivery thread when events commit).
+            webhooks_worker.start()
         # Threads, not one request per process: a slow client then holds one thread, not a
         # whole worker, and the worker cuts requests that arrive too slowly (gunicorn_worker).
         ThreadWorker.read_timeout = options["read_timeout"]
