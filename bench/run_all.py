@@ -83,6 +83,13 @@ def benches(scale: float, load_test_s: int) -> list[Bench]:
             "calling",
         ),
         Bench(
+            "alerts_evaluate",
+            "alerts_evaluate.py",
+            ("--customers", n(2000), "--runs", "3"),
+            f"alerts_{n(2000)}",
+        ),
+        Bench("webhooks_drain", "webhooks_drain.py", ("--events", n(2000)), "webhooks"),
+        Bench(
             "load_test",
             "load_test.py",
             ("--customers", n(400), "--duration", str(load_test_s), "--connections", "20"),

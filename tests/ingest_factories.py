@@ -190,6 +190,11 @@ def load(lines: list[Any], **kwargs: Any) -> LoadResult:
     return dataset_load(sources=[stream_source(io.BytesIO(jsonl(lines)))], **kwargs)
 
 
+# Logs that record a call rather than what it changed: an API token's first use of the day is a
+# row of the sign-in audit, written by the request's authentication however it is then answered.
+LOG_TABLES = {"signins.SignIn"}
+
+
 def table_counts() -> dict[str, int]:
     """Rows in every table of the project: to show that a refused load wrote nothing."""
     existing = set(connection.introspection.table_names())
@@ -200,4 +205,5 @@ def table_counts() -> dict[str, int]:
         and model._meta.managed
         and not model._meta.proxy
         and model._meta.db_table in existing
+        and model._meta.label not in LOG_TABLES
     }

@@ -92,6 +92,7 @@ ROLE_TABLE = {
     Action.MANAGE_ALERT_RULES: {"partner_full_admin"},
     Action.VIEW_EVENTS: {"partner_full_admin"},
     Action.MANAGE_WEBHOOKS: {"partner_full_admin"},
+    Action.VIEW_SIGN_INS: {"partner_full_admin"},
     # The operator's Partner Helpdesk team only (HELPDESK_TEAM_TABLE): no partner role.
     Action.WORK_ALL_CASES: set(),
     Action.TRIAGE_CASES: set(),

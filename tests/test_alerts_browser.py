@@ -17,21 +17,39 @@ from tests.factories import CustomerManagerFactory, UserFactory
 
 @pytest.mark.browser
 def test_journey_find_assign_and_snooze_an_expiring_trial(page, transactional_db, partner):
+    from playwright.sync_api import expect
+
     admin = UserFactory(partner=partner, role=Role.PARTNER_FULL_ADMIN, name="Fiona Full")
     colleague = UserFactory(partner=partner, role=Role.SALES_FULL_ADMIN, name="Sam Sales")
-    customer = active_customer(partner, "Contoso Trial")
-    trial(customer, end=D + dt.timedelta(days=10), ext_id="Trial-100001")
+    sign_in(page, admin)
+
+    # A trial lasts at least 30 days: the admin widens "Trial expiring" to 30 days first.
+    page.goto("/alerts/rules/")
+    page.locator("#threshold-trial_expiring").fill("30")
+    page.locator("#rule-trial_expiring").get_by_role("button", name="Save").click()
+    expect(page.locator("#threshold-trial_expiring")).to_have_value("30")
+
+    # They start a 30-day trial for a new customer: it ends on 2026-12-25, in 29 days.
+    page.goto("/trials/start/")
+    page.get_by_label("Company name").fill("Contoso Trial")
+    page.get_by_label("Administrator e-mail").fill("it@contoso.example")
+    page.get_by_label("Country").fill("pl")
+    page.get_by_label("Webex Calling").fill("20")
+    page.get_by_label("30 days").check()
+    page.get_by_role("button", name="Start trial").click()
+    expect(page.get_by_test_id("trial-end")).to_have_text("2026-12-25")
+    trial_id = page.get_by_test_id("trial-id").inner_text().strip()
     call_command("evaluate_alerts")
 
-    sign_in(page, admin)
+    # The badge counts it, and the alerts centre lists it.
     page.goto("/alerts/")
+    expect(page.get_by_test_id("nav-badge")).to_have_text("1")
     row = page.get_by_test_id("alert-row").filter(has_text="Contoso Trial")
-    assert "Trial-100001" in row.inner_text()
+    assert trial_id.startswith("Trial-") and trial_id in row.inner_text()
     row.get_by_test_id("alert-link").click()
     page.wait_for_url("**/alerts/alr_*/")
-    assert (
-        "The trial Trial-100001 of Contoso Trial ends on"
-        in page.get_by_test_id("alert-summary").inner_text()
+    expect(page.get_by_test_id("alert-summary")).to_contain_text(
+        f"The trial {trial_id} of Contoso Trial ends on"
     )
 
     page.get_by_label("Assign to").select_option(colleague.email)
@@ -43,7 +61,8 @@ def test_journey_find_assign_and_snooze_an_expiring_trial(page, transactional_db
     page.get_by_test_id("snooze-form").get_by_role("button", name="Snooze").click()
     page.wait_for_load_state()
     assert page.get_by_test_id("alert-snoozed").is_visible()
-    alert = Alert.objects.get(customer=customer)
+    alert = Alert.objects.get(customer__name="Contoso Trial")
+    assert alert.kind == "trial_expiring"
     assert alert.assignee == colleague and alert.snoozed_until == dt.date(2026, 12, 3)
 
     # hidden from the open tab, listed under snoozed

@@ -44,6 +44,10 @@ ALLOWED_LATE_IMPORTS: dict[tuple[str, str], str] = {
         "AppConfig.ready: connects the evaluation to core.events.figures_changed; the "
         "evaluation imports models, which cannot be imported while apps.py is being loaded"
     ),
+    ("signins/apps.py", "partnerhub.signins.listeners"): (
+        "AppConfig.ready: connects the sign-in audit to Django's sign-in signals and accounts' "
+        "own; the listeners import models, which cannot be imported while apps.py is being loaded"
+    ),
 }
 
 
@@ -282,6 +286,8 @@ def test_the_scheduled_jobs_are_listed_by_name():
         ("partnerhub.alerts.tasks.evaluate_alerts_task", None, 0, 15),
         ("partnerhub.alerts.tasks.send_digests_task", None, 7, 0),
         ("partnerhub.core.tasks.events_prune_task", None, 3, 0),
+        ("partnerhub.signins.tasks.sign_ins_prune_task", None, 3, 30),
+        ("partnerhub.alerts.tasks.token_expiry_notices_task", None, 6, 0),
     ]
 
 
@@ -298,7 +304,7 @@ def test_every_app_router_is_mounted():
         for name in _app_modules("api")
         if hasattr(module := importlib.import_module(name), "router")
     }
-    assert len(routers) == 15
+    assert len(routers) == 16
     assert [name for name, router in routers.items() if router not in mounted] == []
 
 
@@ -308,7 +314,7 @@ def test_every_app_s_pages_are_mounted():
     # include("partnerhub.x.urls") resolves to the module itself
     included = {getattr(getattr(p, "urlconf_name", None), "__name__", None) for p in urlpatterns}
     apps = [name for name in _app_modules("urls") if name != "partnerhub.config.urls"]
-    assert len(apps) == 12
+    assert len(apps) == 13
     assert [name for name in apps if name not in included] == []
 
 

@@ -31,8 +31,17 @@ class UserAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("digest", "prefix")
+    list_display = (
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "read_only",
+        "last_used_at",
+        "revoked_at",
+    )
+    readonly_fields = ("digest", "prefix", "expiry_notified_at")
 
 
 @admin.register(SignInCounter)

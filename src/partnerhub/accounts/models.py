@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterator
@@ -141,8 +142,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         ).hexdigest()
 
 
+# How long a new API token lasts unless its creator says otherwise, and the longest they may say.
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 365
+
+
+def token_default_expiry() -> dt.datetime:
+    """A new token's expiry when none is given: TOKEN_DEFAULT_DAYS from now."""
+    return timezone.now() + dt.timedelta(days=TOKEN_DEFAULT_DAYS)
+
+
 class ApiToken(models.Model):
-    """A personal API token; only its SHA-256 is stored, the token itself is shown once."""
+    """A personal API token; only its SHA-256 is stored, the token itself is shown once.
+
+    It works until `expires_at` (excluded) unless revoked; a `read_only` one is refused every
+    write; a non-empty `allowed_ips` (networks such as "203.0.113.7/32", "10.0.0.0/8") admits it
+    only from those client addresses (accounts/services.py `token_authenticate`).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True, default="")
@@ -151,6 +167,11 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), default=token_default_expiry)
+    read_only = models.BooleanField(_("read-only"), default=False)
+    allowed_ips = models.JSONField(_("allowed addresses"), default=list, blank=True)
+    # When its person was e-mailed that it expires soon (once per token).
+    expiry_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -158,6 +179,9 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
 
     @staticmethod
     def hash(raw: str) -> str:

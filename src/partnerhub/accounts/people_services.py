@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import ApiToken, User
 from partnerhub.accounts.policy import Action, can, role_sees_all_customers
+from partnerhub.accounts.signals import sessions_ended
 from partnerhub.core import clock
 from partnerhub.core.audit import audit_record
 from partnerhub.core.choices import Role
@@ -73,6 +74,9 @@ def user_set_role(*, actor: Any, person: User, role: str) -> User:
                 )
         person.role = role
         person.save(update_fields=["role"])
+        if role == Role.USER:
+            # Removing the role ends the person's sessions and tokens at once (issue 18).
+            user_sessions_end(user=person)
         audit_record(
             actor=actor,
             action="user.role",
@@ -103,6 +107,7 @@ def user_sessions_end(*, user: User) -> None:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
         ApiToken.objects.filter(user_id=user.pk, revoked_at=None).update(revoked_at=clock.now())
+        sessions_ended.send(sender=User, user=user)
     user.refresh_from_db(fields=["session_generation"])
 
 

@@ -55,6 +55,7 @@ class Action(StrEnum):
     MANAGE_ALERT_RULES = "manage_alert_rules"  # the partner's alert rules
     VIEW_EVENTS = "view_events"  # the partner's event outbox (the Events page)
     MANAGE_WEBHOOKS = "manage_webhooks"  # webhook endpoints, their secrets and deliveries
+    VIEW_SIGN_INS = "view_sign_ins"  # the partner's sign-in audit (every person's sign-ins)
     # The operator's Partner Helpdesk team (HELPDESK_TEAM_ACTIONS; no partner role has these):
     WORK_ALL_CASES = "work_all_cases"  # every partner's cases: read, answer, also when closed
     TRIAGE_CASES = "triage_cases"  # change a case's status, assign it to a team member
@@ -84,6 +85,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MANAGE_ALERT_RULES,
             Action.VIEW_EVENTS,
             Action.MANAGE_WEBHOOKS,
+            Action.VIEW_SIGN_INS,
         }
     ),
     Role.SALES_ADMIN: frozenset(

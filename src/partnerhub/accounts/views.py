@@ -11,6 +11,7 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -22,9 +23,11 @@ from django.views.decorators.http import require_POST
 
 from partnerhub.accounts import throttle
 from partnerhub.accounts.landing_views import no_role
-from partnerhub.accounts.models import ApiToken
+from partnerhub.accounts.models import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, ApiToken
 from partnerhub.accounts.policy import Action, can, is_partner_admin
 from partnerhub.accounts.services import token_create, token_revoke
+from partnerhub.accounts.signals import password_reset
+from partnerhub.core import clock
 from partnerhub.core.forms import StyledForm, style_fields
 from partnerhub.core.language import speaking_to
 from partnerhub.core.views import partner_view
@@ -225,7 +228,9 @@ class StyledPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # Whoever can reset the password owns the mailbox: a sign-in lock no longer serves them.
         throttle.identity_unlock(self.request, form.user.email)
         messages.success(self.request, _("Your password was set. Sign in with it now."))
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        password_reset.send(sender=type(self), user=form.user, request=self.request)
+        return response
 
 
 def password_reset_done(request: HttpRequest) -> HttpResponse:
@@ -248,6 +253,28 @@ class TokenForm(StyledForm):
         required=True,
         help_text=gettext_lazy("What the token is for, e.g. “CRM sync”."),
     )
+    expires_in = forms.IntegerField(
+        label=gettext_lazy("Expires in (days)"),
+        min_value=1,
+        max_value=TOKEN_MAX_DAYS,
+        initial=TOKEN_DEFAULT_DAYS,
+        required=False,
+        help_text=gettext_lazy("From 1 to 365 days; 90 unless you choose otherwise."),
+    )
+    read_only = forms.BooleanField(
+        label=gettext_lazy("Read-only"),
+        required=False,
+        help_text=gettext_lazy("It may only read: every change it asks for answers 403."),
+    )
+    allowed_ips = forms.CharField(
+        label=gettext_lazy("Allowed addresses"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "203.0.113.7\n10.0.0.0/8"}),
+        help_text=gettext_lazy(
+            "One IP address or network per line (e.g. 203.0.113.7 or 10.0.0.0/8); "
+            "empty: any address."
+        ),
+    )
 
 
 @login_required
@@ -257,11 +284,26 @@ def tokens(request: HttpRequest) -> HttpResponse:
     new_raw = None
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        _token, new_raw = token_create(user=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
-        form = TokenForm()
+        data = form.cleaned_data
+        try:
+            _token, new_raw = token_create(
+                user=request.user,  # type: ignore[arg-type]
+                name=data["name"],
+                expires_in=data["expires_in"],
+                read_only=data["read_only"],
+                allowed_ips=data["allowed_ips"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            form = TokenForm()
     rows = ApiToken.objects.filter(user_id=cast(int, request.user.pk)).order_by("-created_at")
     return render(
-        request, "accounts/tokens.html", {"form": form, "tokens": rows, "new_raw": new_raw}
+        request,
+        "accounts/tokens.html",
+        {"form": form, "tokens": rows, "new_raw": new_raw, "now": clock.now()},
     )
 
 

@@ -27,7 +27,10 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer, SessionAuth
 
 from partnerhub.accounts.api import router as accounts_router
-from partnerhub.accounts.services import token_authenticate
+from partnerhub.accounts.models import ApiToken
+from partnerhub.accounts.services import TokenRefused, token_authenticate
+from partnerhub.accounts.signals import token_used
+from partnerhub.accounts.throttle import client_ip
 from partnerhub.alerts.api import router as alerts_router
 from partnerhub.analytics.api import router as analytics_router
 from partnerhub.api.docs import OfflineSwagger
@@ -50,6 +53,7 @@ from partnerhub.ingest.api import router as ingest_router
 from partnerhub.jobs.api import router as jobs_router
 from partnerhub.orgs.api import router as orgs_router
 from partnerhub.resources.api import router as resources_router
+from partnerhub.signins.api import router as signins_router
 from partnerhub.subscriptions.api import router as subscriptions_router
 from partnerhub.tags.api import router as tags_router
 from partnerhub.trials.api import router as trials_router
@@ -64,15 +68,34 @@ def speak_to(request: HttpRequest, user: Any) -> None:
         use_language(request, person_language(user, fallback=translation.get_language()))
 
 
+# A read-only token may make these requests only (docs/reference/api.md#authentication).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class TokenAuth(HttpBearer):
-    """`Authorization: Bearer TOKEN`: the token acts as its person."""
+    """`Authorization: Bearer TOKEN`: the token acts as its person, within its limits.
+
+    A revoked or expired token answers 401, one from an address its allow-list does not name or
+    a read-only one asked to write answers 403, each with its reason in `detail`. The first use
+    of a token on a UTC day sends `accounts.signals.token_used` (the sign-in audit records it).
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = token_authenticate(token)
-        if user is not None:
-            request.user = user
-            speak_to(request, user)
-        return user
+        try:
+            use = token_authenticate(
+                token,
+                address=client_ip(request),
+                write=(request.method or "GET").upper() not in READ_METHODS,
+            )
+        except TokenRefused as refused:
+            raise HttpError(refused.status, refused.message) from None
+        if use is None:
+            return None
+        request.user = use.user
+        speak_to(request, use.user)
+        if use.first_today:
+            token_used.send(sender=ApiToken, token=use.token, request=request)
+        return use.user
 
 
 class CookieSessionAuth(SessionAuth):
@@ -235,4 +258,5 @@ api.add_router("", helpdesk_router)
 api.add_router("", jobs_router)
 api.add_router("", alerts_router)
 api.add_router("", webhooks_router)
+api.add_router("", signins_router)
 api.add_router("", core_router)

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "partnerhub.helpdesk.apps.Config",
     "partnerhub.alerts.apps.Config",
     "partnerhub.webhooks.apps.Config",
+    "partnerhub.signins.apps.Config",
     "partnerhub.jobs.apps.Config",
     "partnerhub.api.apps.Config",
 ]
@@ -144,6 +145,9 @@ MIDDLEWARE = [
     # After LocaleMiddleware (cookie, Accept-Language): a signed-in person's own choice wins.
     "partnerhub.core.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sessions' last seen, idle timeout and lifetime (signins/middleware.py): after the sign-in
+    # and the messages, before the pages.
+    "partnerhub.signins.middleware.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "partnerhub.core.middleware.SecurityHeadersMiddleware",
 ]
@@ -262,7 +266,11 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Off unless PASSWORD_BREACHED_FILE names a local sorted "SHA1:count" file (no network).
+    {"NAME": "partnerhub.core.validation.BreachedPasswordValidator"},
 ]
+PASSWORD_BREACHED_FILE = os.environ.get("PASSWORD_BREACHED_FILE", "")
 
 # Languages (README, "Languages"): a person's choice is `User.language`; before signing in the
 # sign-in page's switcher sets the cookie below, else Accept-Language decides (core/language.py).
@@ -316,6 +324,13 @@ if os.environ.get("EMAIL_URL"):
 PARTNERHUB_BASE_URL = os.environ.get("PARTNERHUB_BASE_URL", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Partner Hub <no-reply@partnerhub.local>")
 
+# Sessions and the sign-in audit (docs/guide/security.md). A session ends SESSION_COOKIE_AGE
+# seconds after signing in however active it is (default 14 days), and after
+# SESSION_IDLE_TIMEOUT_SECONDS without a request (default 12 hours; 0: never for idleness). Sign-ins
+# are kept SIGN_IN_RETENTION_DAYS (default 365, a year).
+SESSION_COOKIE_AGE = _whole_number("SESSION_COOKIE_AGE", 14 * 24 * 3600)
+SESSION_IDLE_TIMEOUT_SECONDS = _whole_number("SESSION_IDLE_TIMEOUT_SECONDS", 12 * 3600)
+SIGN_IN_RETENTION_DAYS = _whole_number("SIGN_IN_RETENTION_DAYS", 365)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

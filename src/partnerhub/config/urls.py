@@ -21,6 +21,7 @@ urlpatterns = [
     path("helpdesk/", include("partnerhub.helpdesk.urls")),
     path("alerts/", include("partnerhub.alerts.urls")),
     path("integrations/", include("partnerhub.webhooks.urls")),
+    path("security/", include("partnerhub.signins.urls")),
     path("api/v1/", api.urls),
     # The admin's own sign-in, replaced by the same view with the sign-in throttle (accounts).
     path("operator/login/", operator_login, name="operator_login"),

@@ -54,6 +54,7 @@ ACTION_LABELS: dict[str, Any] = {
     "helpdesk.case_assign": _("Helpdesk case assigned"),
     "user.role": _("Role changed"),
     "user.invite": _("Person invited"),
+    "user.sign_out_everywhere": _("Signed out everywhere"),
     "person.activate": _("Person reactivated"),
     "person.deactivate": _("Person deactivated"),
     "password.set": _("Password set"),

@@ -28,6 +28,7 @@ NAVIGATION: list[tuple[str, Any, str, Action]] = [
     ("alerts:list", _("Alerts"), "bell", Action.VIEW_ALERTS),
     ("webhooks:list", _("Webhooks"), "webhook", Action.MANAGE_WEBHOOKS),
     ("webhooks:events", _("Events"), "list-details", Action.VIEW_EVENTS),
+    ("signins:sign_ins", _("Sign-ins"), "login", Action.VIEW_SIGN_INS),
 ]
 
 

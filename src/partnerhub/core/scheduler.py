@@ -17,11 +17,16 @@ from typing import Any
 
 from django_tasks.base import Task
 
-from partnerhub.alerts.tasks import evaluate_alerts_task, send_digests_task
+from partnerhub.alerts.tasks import (
+    evaluate_alerts_task,
+    send_digests_task,
+    token_expiry_notices_task,
+)
 from partnerhub.analytics.tasks import snapshot_build_task
 from partnerhub.calling.tasks import refresh_analytics_task
 from partnerhub.core import clock
 from partnerhub.core.tasks import events_prune_task
+from partnerhub.signins.tasks import sign_ins_prune_task
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,10 @@ SCHEDULE: list[ScheduledJob] = [
     ScheduledJob(send_digests_task, weekday=None, hour=7),
     # Events past their retention (docs/reference/events.md).
     ScheduledJob(events_prune_task, weekday=None, hour=3),
+    # Sign-in records past their retention (SIGN_IN_RETENTION_DAYS).
+    ScheduledJob(sign_ins_prune_task, weekday=None, hour=3, minute=30),
+    # The e-mails about API tokens that expire within 14 days (once per token).
+    ScheduledJob(token_expiry_notices_task, weekday=None, hour=6),
 ]
 
 

@@ -12,7 +12,12 @@ is displayed ("Trojan Source", CVE-2021-42574), so a name could show as somethin
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import hashlib
+import os
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
@@ -75,3 +80,86 @@ def check_email(errors: Errors, field: str, value: str, *, missing: str | None =
         validate_email(value)
     except ValidationError:
         errors[field] = [_("Enter a valid e-mail address.")]
+
+
+class BreachedPasswordValidator:
+    """Refuse a password found in a breached-password list kept offline (AUTH_PASSWORD_VALIDATORS).
+
+    The list is a local file (`PASSWORD_BREACHED_FILE`, or the `path` option) of lines
+    "SHA1HEX:count" sorted by hash, as the "Pwned Passwords" downloads are: the password's SHA-1 is
+    looked up by binary search on the file, read a line at a time, so a list of any size needs no
+    memory and nothing leaves the machine. With no file named it checks nothing (the default); a
+    named file that cannot be read is a configuration error, not a silent pass. No network
+    (k-anonymity) look-up is made.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, min_count: int = 1) -> None:
+        self.path = path
+        self.min_count = min_count
+
+    def _file(self) -> str:
+        return os.fspath(self.path or getattr(settings, "PASSWORD_BREACHED_FILE", "") or "")
+
+    def validate(self, password: str, user: Any = None) -> None:
+        path = self._file()
+        if not path:
+            return
+        digest = hashlib.sha1(password.encode(), usedforsecurity=False).hexdigest().upper()
+        try:
+            count = breached_count(path, digest)
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"PASSWORD_BREACHED_FILE: cannot read {path!r} ({exc.strerror or exc})"
+            ) from exc
+        if count >= self.min_count:
+            raise ValidationError(
+                _(
+                    "This password appears in a list of passwords exposed in data breaches; "
+                    "choose another."
+                ),
+                code="password_breached",
+            )
+
+    def get_help_text(self) -> str:
+        if not self._file():
+            return ""
+        return _("Your password can’t be one exposed in a known data breach.")
+
+
+def breached_count(path: str, digest: str) -> int:
+    """How often the SHA-1 `digest` (hex) is listed in the sorted "HASH:count" file `path`
+    (0 when it is not; a line without a count counts once)."""
+    key = digest.strip().upper().encode()
+    with open(path, "rb") as file:
+        size = file.seek(0, os.SEEK_END)
+        lo, hi = 0, size
+        # The first position whose next whole line holds a hash >= key (lines are sorted).
+        while lo < hi:
+            mid = (lo + hi) // 2
+            line = _line_from(file, mid)
+            if line and _hash_of(line) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        line = _line_from(file, lo)
+    if not line or _hash_of(line) != key:
+        return 0
+    _hash, _sep, count = line.strip().partition(b":")
+    try:
+        return max(int(count), 1) if count else 1
+    except ValueError:
+        return 1
+
+
+def _line_from(file: IO[bytes], position: int) -> bytes:
+    """The first whole line that starts at or after `position`."""
+    if position == 0:
+        file.seek(0)
+    else:
+        file.seek(position - 1)
+        file.readline()  # the rest of the line that holds position - 1
+    return file.readline()
+
+
+def _hash_of(line: bytes) -> bytes:
+    return line.split(b":", 1)[0].strip().upper()
