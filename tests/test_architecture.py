@@ -350,3 +350,20 @@ def test_the_role_check_finder_finds_role_checks():
     assert ROLE_DECISION.search("User.objects.filter(role__in=ALL)")
     assert ROLE_DECISION.search("from partnerhub.accounts.policy import is_helpdesk_team")
     assert not ROLE_DECISION.search('"role": user.role,')
+
+
+# One clock (STYLE.md): business dates and times come from partnerhub.core.clock, which honours
+# PARTNERHUB_TODAY and ?as_of=. Only a model field's default may name timezone.now (a row's
+# creation time, not a business date).
+DIRECT_CLOCK_READ = re.compile(r"timezone\.now\(\)|datetime\.now\(|date\.today\(|utcnow\(")
+
+
+def test_nothing_reads_the_clock_but_the_clock_module():
+    found = [
+        f"{path.relative_to(PACKAGE)}:{number}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.relative_to(PACKAGE).as_posix() != "core/clock.py"
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if DIRECT_CLOCK_READ.search(line)
+    ]
+    assert found == []

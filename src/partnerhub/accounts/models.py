@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from partnerhub.core import clock
 from partnerhub.core.choices import Role
 
 
@@ -149,7 +150,7 @@ TOKEN_MAX_DAYS = 365
 
 def token_default_expiry() -> dt.datetime:
     """A new token's expiry when none is given: TOKEN_DEFAULT_DAYS from now."""
-    return timezone.now() + dt.timedelta(days=TOKEN_DEFAULT_DAYS)
+    return clock.now() + dt.timedelta(days=TOKEN_DEFAULT_DAYS)
 
 
 class ApiToken(models.Model):
@@ -181,7 +182,7 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.name})"
 
     def is_expired(self, now: dt.datetime | None = None) -> bool:
-        return (now or timezone.now()) >= self.expires_at
+        return (now or clock.now()) >= self.expires_at
 
     @staticmethod
     def hash(raw: str) -> str:
