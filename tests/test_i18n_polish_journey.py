@@ -132,8 +132,13 @@ def _without(text: str, phrases: Iterable[str]) -> str:
 
 # Machine text that reads the same in every language: e-mail addresses, the customer list's
 # query tokens (`status:expiring_soon`, `tag:gold`), typed as they stand (docs/guide/filters.md),
-# and the `@title= ` marks COLLECT puts before the attribute values it reports.
-MACHINE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w:])[a-z_]+:[\w-]+|(?<!\S)@[a-z-]+= ")
+# the `@title= ` marks COLLECT puts before the attribute values it reports, and identifiers that
+# mix letters with digits or underscores (`alr_kxtxesbq22z1at82tev2`, `C1`): the words a random
+# id happens to hold ("at") are not English on the page.
+MACHINE = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w:])[a-z_]+:[\w-]+|(?<!\S)@[a-z-]+= "
+    r"|(?<!\w)\w*[\d_]\w*(?!\w)"
+)
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
@@ -213,6 +218,9 @@ def test_the_detector_finds_english_words_and_passes_polish() -> None:
     # Query tokens and e-mail addresses are machine text; an English label before a colon is not.
     assert english_in("Filtr: status:expiring_soon tag:gold, anna@firma.example") == []
     assert [s.split("»")[0] for s in english_in("Days: 12")] == ["«Days"]
+    # A random identifier is machine text, whatever words its letters spell.
+    assert english_in("Zaznacz alert alr_kxtxesbq22z1at82tev2") == []
+    assert [s.split("»")[0] for s in english_in("Zaznacz alert alr_x1 at")] == ["«at"]
     # The address's own parameter named in a message about its value.
     assert english_in("week: wybierz tydzień", parameters=["week"]) == []
     assert english_in("week: wybierz tydzień") != []
