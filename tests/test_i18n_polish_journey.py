@@ -484,6 +484,10 @@ def test_a_polish_person_sees_no_english_on_any_page(
     # API's English schema for developers, like the API's own field names.
     walk.visit("/accounts/tokens/")
     walk.visit("/accounts/password/change/")
+    # Two-step sign-in: the partner's requirement, and allauth's pages in its own Polish.
+    walk.visit("/security/settings/")
+    walk.visit("/security/two-step/")
+    walk.visit("/security/two-step/totp/activate/", "the QR code and the secret")
     walk.visit("/resources/?q=licencja", "a search")
     walk.visit("/resources/guide/tags/")
     walk.visit(f"/helpdesk/cases/{case}/")

@@ -32,3 +32,9 @@ class EmailBackend(ModelBackend):
         if username is None or password is None:
             return None
         return super().authenticate(request, username=sign_in_identity(username), password=password)
+
+    def get_user(self, user_id: Any) -> User | None:
+        """The signed-in person of each request, with their partner in the same query: every
+        page reads the partner (the frame, the policy, two-step sign-in's requirement)."""
+        user = User._default_manager.select_related("partner").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

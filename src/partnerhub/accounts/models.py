@@ -32,6 +32,12 @@ class Partner(models.Model):
     terms_accepted_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Every person of the partner signs in with a second step (docs/guide/security.md); set by a
+    # partner full administrator under Users › Roles and security › Security (twostep app). The
+    # database default keeps the loader's raw INSERTs valid.
+    require_two_step = models.BooleanField(
+        _("require two-step sign-in"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("partner")

@@ -26,6 +26,7 @@ from partnerhub.accounts.policy import Action, can
 from partnerhub.core.choices import Role
 from partnerhub.core.paging import paginate
 from partnerhub.core.views import partner_view, render_page_or_fragment
+from partnerhub.twostep.selectors import two_step_methods
 
 PEOPLE_COLUMNS: list[tuple[str, Any]] = [
     ("name", gettext_lazy("Name")),
@@ -109,6 +110,7 @@ def _render_detail(request: HttpRequest, person: Any) -> HttpResponse:
         "roles": roles,
         "may_change": can(user, Action.MANAGE_ROLES),
         "managed": managed,
+        "two_step": two_step_methods(person),
     }
     return render(request, "accounts/user_detail.html", context)
 

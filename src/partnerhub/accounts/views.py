@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from allauth.account.internal.flows.login import perform_password_login
+from allauth.account.models import Login
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -64,8 +66,14 @@ class ThrottledSignInMixin:
         return super().form_invalid(form)  # type: ignore[misc]
 
     def form_valid(self, form: Any) -> HttpResponse:
+        """The password is right: allauth's login stages take over (django-allauth 65, its
+        password-login flow). A person with an authenticator app or a security key is asked for
+        the second step (the twostep app) before they are signed in; others are signed in now."""
         throttle.attempt_succeeded(self.attempt)
-        return super().form_valid(form)  # type: ignore[misc]
+        view = cast(auth_views.LoginView, self)
+        user = form.get_user()
+        login = Login(user=user, redirect_url=view.get_success_url(), email=user.email)
+        return perform_password_login(view.request, {"email": user.email}, login)
 
 
 class LoginView(ThrottledSignInMixin, auth_views.LoginView):

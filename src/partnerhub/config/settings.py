@@ -128,8 +128,16 @@ INSTALLED_APPS = [
     "partnerhub.alerts.apps.Config",
     "partnerhub.webhooks.apps.Config",
     "partnerhub.signins.apps.Config",
+    "partnerhub.twostep.apps.Config",
     "partnerhub.jobs.apps.Config",
     "partnerhub.api.apps.Config",
+    # django-allauth: its `mfa` app (authenticator apps, security keys, recovery codes) with
+    # `account` underneath. Partner Hub keeps its own throttled password page and hands the
+    # signed-in person to allauth's login stages. Last, so the twostep app's templates dress
+    # allauth's pages in Partner Hub's frame.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -142,12 +150,16 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "partnerhub.core.nulguard.RejectNulFormMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # allauth's login stages and re-authentication prompts.
+    "allauth.account.middleware.AccountMiddleware",
     # After LocaleMiddleware (cookie, Accept-Language): a signed-in person's own choice wins.
     "partnerhub.core.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Sessions' last seen, idle timeout and lifetime (signins/middleware.py): after the sign-in
     # and the messages, before the pages.
     "partnerhub.signins.middleware.SessionActivityMiddleware",
+    # A person who must use two-step sign-in and has not set it up reaches only its set-up.
+    "partnerhub.twostep.middleware.TwoStepRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "partnerhub.core.middleware.SecurityHeadersMiddleware",
 ]
@@ -332,6 +344,27 @@ SESSION_COOKIE_AGE = _whole_number("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 SESSION_IDLE_TIMEOUT_SECONDS = _whole_number("SESSION_IDLE_TIMEOUT_SECONDS", 12 * 3600)
 SIGN_IN_RETENTION_DAYS = _whole_number("SIGN_IN_RETENTION_DAYS", 365)
 SESSION_COOKIE_HTTPONLY = True
+
+# Two-step sign-in (docs/guide/security.md): django-allauth's mfa app. PARTNERHUB_REQUIRE_MFA=true
+# requires it of everyone; otherwise each partner's full administrator decides for their people.
+PARTNERHUB_REQUIRE_MFA = _flag("PARTNERHUB_REQUIRE_MFA")
+ACCOUNT_ADAPTER = "partnerhub.twostep.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_GET = False
+# Security notices (an authenticator added or removed, new recovery codes) are e-mailed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Partner Hub: "
+MFA_ADAPTER = "partnerhub.twostep.adapter.MFAAdapter"
+# The second step of signing in goes through Partner Hub's sign-in throttle too.
+MFA_FORMS = {"authenticate": "partnerhub.twostep.forms.ThrottledAuthenticateForm"}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Partner Hub"
+MFA_RECOVERY_CODE_COUNT = 10
+# Security keys need HTTPS, except on http://localhost (the demo and the browser tests).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or TESTING or not _flag("PARTNERHUB_HTTPS")
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

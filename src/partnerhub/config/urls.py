@@ -1,9 +1,11 @@
 """Every URL of Partner Hub: the people's pages per app, the API, and the operator's admin."""
 
+from allauth.account import views as allauth_views
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from partnerhub.accounts.views import home, operator_login
+from partnerhub.accounts.views import LoginView, home, operator_login
 from partnerhub.api.api import api
 
 # Every app's pages, mounted by name: a module renamed or removed fails at start-up.
@@ -22,6 +24,15 @@ urlpatterns = [
     path("alerts/", include("partnerhub.alerts.urls")),
     path("integrations/", include("partnerhub.webhooks.urls")),
     path("security/", include("partnerhub.signins.urls")),
+    path("security/", include("partnerhub.twostep.urls")),
+    # django-allauth's two-step pages (set-up, recovery codes, security keys, the second step of
+    # signing in) and its password confirmation before a change; nothing else of allauth is
+    # mounted: signing in, out and passwords stay Partner Hub's own pages, which allauth finds
+    # under the names it knows them by.
+    path("security/two-step/", include("allauth.mfa.urls")),
+    path("security/confirm/", allauth_views.reauthenticate, name="account_reauthenticate"),
+    path("accounts/login/", LoginView.as_view(), name="account_login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="account_logout"),
     path("api/v1/", api.urls),
     # The admin's own sign-in, replaced by the same view with the sign-in throttle (accounts).
     path("operator/login/", operator_login, name="operator_login"),

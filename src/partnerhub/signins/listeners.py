@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.mfa import signals as mfa_signals
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
@@ -38,6 +39,16 @@ def on_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs:
         services.session_mark_ended(session_id=data["id"], reason=services.EndReason.SIGNED_OUT)
 
 
+def on_second_step_failed(
+    sender: Any, request: HttpRequest | None, user: User, reauthentication: bool = False, **kw: Any
+) -> None:
+    """A wrong code from the authenticator app (or a used or wrong recovery code), from
+    django-allauth's mfa signal."""
+    services.sign_in_record(
+        request=request, method=Method.SECOND_STEP, outcome=Outcome.FAILED, user=user
+    )
+
+
 def on_token_used(
     sender: Any, token: Any, request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
@@ -64,6 +75,9 @@ def connect() -> None:
     user_logged_in.connect(on_logged_in, dispatch_uid=f"{uid}.logged_in")
     user_login_failed.connect(on_login_failed, dispatch_uid=f"{uid}.login_failed")
     user_logged_out.connect(on_logged_out, dispatch_uid=f"{uid}.logged_out")
+    mfa_signals.authentication_failed.connect(
+        on_second_step_failed, dispatch_uid=f"{uid}.second_step_failed"
+    )
     token_used.connect(on_token_used, dispatch_uid=f"{uid}.token_used")
     password_reset.connect(on_password_reset, dispatch_uid=f"{uid}.password_reset")
     sessions_ended.connect(on_sessions_ended, dispatch_uid=f"{uid}.sessions_ended")

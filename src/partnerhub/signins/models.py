@@ -10,7 +10,8 @@ from partnerhub.core import clock
 
 
 class Method(models.TextChoices):
-    """How someone signed in. `sso` and `second_step` are recorded once those exist."""
+    """How someone signed in. `second_step`: with a password and a second step (a code from an
+    authenticator app, a security key or a recovery code); a failure of it is the second step's."""
 
     PASSWORD = "password", _("Password")
     SSO = "sso", _("Single sign-on")

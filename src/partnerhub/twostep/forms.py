@@ -1,0 +1,33 @@
+"""allauth's second-step form behind Partner Hub's sign-in throttle (MFA_FORMS["authenticate"])."""
+
+from __future__ import annotations
+
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm
+from django.core.exceptions import ValidationError
+
+from partnerhub.accounts import throttle
+
+# How the sign-in audit names a sign-in that took a second step (signins.models.Method): told
+# through the request, as the audit's listener reads it (features do not import each other).
+SECOND_STEP_METHOD = "second_step"
+
+
+class ThrottledAuthenticateForm(AuthenticateForm):
+    """A code from the authenticator app or a recovery code. Each try counts against the same
+    limits as a password (per e-mail and address, per e-mail, per address: accounts/throttle.py),
+    on top of allauth's own per-person limit; a refused try checks no code."""
+
+    def clean_code(self) -> str:
+        request = context.request
+        attempt = throttle.attempt_begin(request, self.user.email)
+        if attempt.refusal is not None:
+            raise ValidationError(attempt.refusal.message, code="throttled")
+        try:
+            code = super().clean_code()
+        except ValidationError:
+            throttle.attempt_failed(request, attempt)
+            raise
+        throttle.attempt_succeeded(attempt)
+        request.sign_in_method = SECOND_STEP_METHOD  # type: ignore[attr-defined]
+        return code
