@@ -118,3 +118,47 @@ def test_journey_a_partner_requires_two_step_and_a_new_person_sets_it_up_first(
     # Done: the rest of Partner Hub opens.
     page.goto("/customers/")
     expect(page).to_have_url(f"{live_server.url}/customers/")
+
+
+@pytest.mark.browser
+def test_journey_a_security_key_is_added_and_signs_in(
+    page: Any, live_server: Any, transactional_db: Any, partner: Any
+) -> None:
+    """WebAuthn with Chromium's virtual authenticator (DevTools protocol): the browser's own
+    navigator.credentials answers allauth's pages as a real key would."""
+    from allauth.mfa.models import Authenticator
+    from playwright.sync_api import expect
+
+    cache.clear()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    person = UserFactory(partner=partner, role=Role.SALES_ADMIN, name="Kim Key")
+    sign_in(page, person)
+    page.goto("/security/two-step/")
+    page.get_by_role("link", name="Add").click()
+    page.wait_for_url("**/security/two-step/webauthn/add/")
+    page.get_by_role("button", name="Add").click()
+    # The key is added and the recovery codes are shown.
+    page.wait_for_url("**/security/two-step/recovery-codes/")
+    assert Authenticator.objects.filter(user=person, type="webauthn").count() == 1
+
+    _sign_out(page)
+    sign_in(page, person)
+    page.wait_for_url("**/security/two-step/authenticate/")
+    page.get_by_role("button", name="Use a security key").click()
+    page.wait_for_url(lambda url: "/security/" not in url and "/accounts/login" not in url)
+    page.goto("/customers/")
+    expect(page.get_by_test_id("current-user")).to_be_visible()
