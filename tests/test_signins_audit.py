@@ -264,3 +264,12 @@ def test_a_real_api_call_with_a_token_records_its_first_use_of_the_day_once(
     (row,) = SignIn.objects.filter(method=Method.TOKEN)
     assert (row.user, row.outcome, row.user_agent) == (full_admin, Outcome.SUCCEEDED, "curl/8.5")
     assert row.partner_id == full_admin.partner_id
+
+
+def test_a_sign_in_refused_by_the_throttle_is_audited_as_failed(full_admin: Any, settings: Any):
+    settings.LOGIN_MAX_FAILURES = 2
+    statuses = [attempt(full_admin.email, "wrong-password").status_code for _ in range(4)]
+    assert statuses == [200, 200, 429, 429]
+    rows = SignIn.objects.filter(user=full_admin)
+    assert rows.count() == 4
+    assert set(rows.values_list("method", "outcome")) == {(Method.PASSWORD, Outcome.FAILED)}

@@ -121,6 +121,9 @@ def test_the_second_step_is_throttled_like_the_password(full_admin: Any, setting
     assert "Incorrect code." not in refused
     assert "Too many" in refused or "locked" in refused.lower()
     assert "_auth_user_id" not in client.session
+    # Every try is in the sign-in audit, the refused one too.
+    failed = SignIn.objects.filter(method=Method.SECOND_STEP, outcome=Outcome.FAILED)
+    assert failed.count() == 4
 
 
 def test_a_partner_that_requires_it_sends_a_person_without_it_to_set_up(

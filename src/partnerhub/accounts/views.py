@@ -13,6 +13,7 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -33,6 +34,7 @@ from partnerhub.core import clock
 from partnerhub.core.forms import StyledForm, style_fields
 from partnerhub.core.language import speaking_to
 from partnerhub.core.views import partner_view
+from partnerhub.sso.selectors import passwords_barred
 
 
 class ThrottledSignInMixin:
@@ -42,6 +44,10 @@ class ThrottledSignInMixin:
     attempt: throttle.Attempt
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if passwords_barred(request.POST.get("username", "")):
+            # The partner's people of this domain sign in only through its identity provider:
+            # no password is checked, and none is counted.
+            return self.refused_password()
         self.attempt = throttle.attempt_begin(request, request.POST.get("username", ""))
         if self.attempt.refusal is not None:
             return self.refused(self.attempt.refusal)
@@ -49,6 +55,12 @@ class ThrottledSignInMixin:
 
     def refused(self, refusal: throttle.Refusal) -> HttpResponse:
         view = cast(auth_views.LoginView, self)
+        # A refused attempt is a failed sign-in for the sign-in audit (no password was checked).
+        user_login_failed.send(
+            sender=__name__,
+            credentials={"username": view.request.POST.get("username", "")},
+            request=view.request,
+        )
         # An unbound form: nothing is validated, so no password is checked for a refused attempt.
         form = view.get_form_class()(
             view.request, initial={"username": view.request.POST.get("username", "")}
@@ -59,6 +71,24 @@ class ThrottledSignInMixin:
         response = view.render_to_response(view.get_context_data(form=form, refusal=refusal))
         response.status_code = 429
         response["Retry-After"] = str(refusal.retry_after)
+        return response
+
+    def refused_password(self) -> HttpResponse:
+        view = cast(auth_views.LoginView, self)
+        form = view.get_form_class()(
+            view.request, initial={"username": view.request.POST.get("username", "")}
+        )
+        form.full_clean()
+        form.cleaned_data = {}
+        form.add_error(
+            None,
+            _(
+                "Your organization signs you in with single sign-on, not with a password. "
+                "Choose “Sign in with single sign-on”."
+            ),
+        )
+        response = view.render_to_response(view.get_context_data(form=form, sso_barred=True))
+        response.status_code = 403
         return response
 
     def form_invalid(self, form: Any) -> HttpResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm
+from allauth.mfa.models import Authenticator
 from django.core.exceptions import ValidationError
 
 from partnerhub.accounts import throttle
@@ -22,6 +23,10 @@ class ThrottledAuthenticateForm(AuthenticateForm):
         request = context.request
         attempt = throttle.attempt_begin(request, self.user.email)
         if attempt.refusal is not None:
+            # Refused without checking the code: still a failed second step in the audit.
+            main = Authenticator.objects.filter(user_id=self.user.pk).order_by("type").last()
+            if main is not None:
+                self._emit_authentication_failed(main)
             raise ValidationError(attempt.refusal.message, code="throttled")
         try:
             code = super().clean_code()
