@@ -304,7 +304,7 @@ def test_every_app_router_is_mounted():
         for name in _app_modules("api")
         if hasattr(module := importlib.import_module(name), "router")
     }
-    assert len(routers) == 16
+    assert len(routers) == 17
     assert [name for name, router in routers.items() if router not in mounted] == []
 
 
@@ -314,7 +314,7 @@ def test_every_app_s_pages_are_mounted():
     # include("partnerhub.x.urls") resolves to the module itself
     included = {getattr(getattr(p, "urlconf_name", None), "__name__", None) for p in urlpatterns}
     apps = [name for name in _app_modules("urls") if name != "partnerhub.config.urls"]
-    assert len(apps) == 14
+    assert len(apps) == 15
     assert [name for name in apps if name not in included] == []
 
 

@@ -17,7 +17,7 @@ from django.test import Client
 from partnerhub.core.choices import Role
 from partnerhub.core.models import AuditEvent
 from partnerhub.signins.models import Method, Outcome, SignIn
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, api_client_for
 from tests.factories import UserFactory
 from tests.twostep_helpers import secret_on_page, totp_code
 
@@ -227,3 +227,39 @@ def test_a_person_without_a_second_step_signs_in_with_the_password_alone(full_ad
 def test_nobody_signs_up_through_allauth(db: Any):
     assert Client().get("/accounts/signup/").status_code == 404
     assert UserFactory.__name__  # the factory is the only way people come to exist in tests
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+def test_the_api_reads_and_sets_the_requirement(full_admin: Any, people: dict[str, Any]):
+    api = api_client_for(full_admin)
+    active = sum(1 for person in people.values() if person.is_active)
+    assert api.get("/api/v1/security").json() == {
+        "require_two_step": False,
+        "required_by_operator": False,
+        "people_without": active,
+    }
+    changed = api.put(
+        "/api/v1/security", {"require_two_step": True}, content_type="application/json"
+    )
+    assert changed.status_code == 200 and changed.json()["require_two_step"] is True
+    assert AuditEvent.objects.filter(action="partner.require_two_step").count() == 1
+    bad = api.put("/api/v1/security", {"require_two_step": "soon"}, content_type="application/json")
+    assert bad.status_code == 422 and "require_two_step" in bad.content.decode()
+    for role in (Role.SALES_FULL_ADMIN, Role.PARTNER_READONLY_ADMIN):
+        assert api_client_for(people[role]).get("/api/v1/security").status_code == 403
+
+
+def test_the_api_resets_a_persons_second_step(
+    full_admin: Any, people: dict[str, Any], stranger: Any
+):
+    sales = people[Role.SALES_ADMIN]
+    set_up_app(sales)
+    url = f"/api/v1/users/{sales.email}/two-step/reset"
+    assert api_client_for(stranger).post(url).status_code == 404
+    assert api_client_for(people[Role.SALES_FULL_ADMIN]).post(url).status_code == 403
+    assert Authenticator.objects.filter(user=sales).count() == 2
+    done = api_client_for(full_admin).post(url)
+    assert done.status_code == 200 and done.json() == {"removed": 2}
+    assert not Authenticator.objects.filter(user=sales).exists()

@@ -438,6 +438,7 @@ def _api_request(path: str, method: str, w: dict[str, Any]) -> tuple[str, Any, s
             "role": "sales_admin",
         },
         ("put", "/users/{email}/role"): {"role": "sales_full_admin"},
+        ("put", "/security"): {"require_two_step": True},
         ("post", "/customers/{customer_id}/admins"): {"email": w["colleague"].email},
         ("put", "/customers/{customer_id}/tags"): {"tags": ["vip"]},
         ("post", "/trials"): {
@@ -510,6 +511,7 @@ def _api_request(path: str, method: str, w: dict[str, Any]) -> tuple[str, Any, s
                 "/retry",
                 "/acknowledge",
                 "/resolve",
+                "/two-step/reset",
             )
         )
     ):

@@ -57,6 +57,7 @@ from partnerhub.signins.api import router as signins_router
 from partnerhub.subscriptions.api import router as subscriptions_router
 from partnerhub.tags.api import router as tags_router
 from partnerhub.trials.api import router as trials_router
+from partnerhub.twostep.api import router as twostep_router
 from partnerhub.webhooks.api import router as webhooks_router
 
 
@@ -259,4 +260,5 @@ api.add_router("", jobs_router)
 api.add_router("", alerts_router)
 api.add_router("", webhooks_router)
 api.add_router("", signins_router)
+api.add_router("", twostep_router)
 api.add_router("", core_router)

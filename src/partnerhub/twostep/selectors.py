@@ -10,6 +10,9 @@ from django.conf import settings
 from partnerhub.accounts.models import User
 from partnerhub.accounts.policy import Action, can, is_partner_admin
 
+# The kinds that are a second step by themselves (recovery codes only stand in for them).
+SIGNING_KINDS = frozenset({"totp", "webauthn"})
+
 
 def may_use_two_step(user: Any) -> bool:
     """Who sets up a second step: the partner's administrators, the people who sign in to manage
