@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "partnerhub.webhooks.apps.Config",
     "partnerhub.signins.apps.Config",
     "partnerhub.twostep.apps.Config",
+    "partnerhub.sso.apps.Config",
     "partnerhub.jobs.apps.Config",
     "partnerhub.api.apps.Config",
     # django-allauth: its `mfa` app (authenticator apps, security keys, recovery codes) with
@@ -138,6 +139,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Single sign-on per partner (the sso app): allauth's OpenID Connect client, one SocialApp
+    # per partner's identity provider.
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -358,6 +363,17 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Partner Hub: "
 MFA_ADAPTER = "partnerhub.twostep.adapter.MFAAdapter"
+# Single sign-on (the sso app): a partner's identity provider signs in people of its e-mail
+# domain who already exist; it never creates anyone (sso/adapter.py). Providers come from the
+# database (one per partner), none from settings.
+SOCIALACCOUNT_ADAPTER = "partnerhub.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True}
+}
 # The second step of signing in goes through Partner Hub's sign-in throttle too.
 MFA_FORMS = {"authenticate": "partnerhub.twostep.forms.ThrottledAuthenticateForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]

@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from partnerhub.accounts.views import LoginView, home, operator_login
 from partnerhub.api.api import api
+from partnerhub.sso import views as sso_views
 
 # Every app's pages, mounted by name: a module renamed or removed fails at start-up.
 urlpatterns = [
@@ -30,6 +31,16 @@ urlpatterns = [
     # mounted: signing in, out and passwords stay Partner Hub's own pages, which allauth finds
     # under the names it knows them by.
     path("security/two-step/", include("allauth.mfa.urls")),
+    # Single sign-on: the full administrator's page, the sign-in page's "Sign in with single
+    # sign-on", and allauth's OpenID Connect login and callback of each partner's provider
+    # (accounts/login/sso/oidc/<provider_id>/login/[callback/]); no other page of allauth's
+    # socialaccount is mounted.
+    path("security/sso/", include("partnerhub.sso.urls")),
+    path("accounts/login/sso/", sso_views.sign_in, name="sso_sign_in"),
+    path(
+        "accounts/login/sso/",
+        include("allauth.socialaccount.providers.openid_connect.urls"),
+    ),
     path("security/confirm/", allauth_views.reauthenticate, name="account_reauthenticate"),
     path("accounts/login/", LoginView.as_view(), name="account_login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="account_logout"),
