@@ -161,6 +161,28 @@ def test_the_operator_can_require_it_everywhere(full_admin: Any, settings: Any):
     assert page.get(SECURITY)["Location"] == INDEX
 
 
+def test_the_operator_s_requirement_covers_the_helpdesk_team_too(db: Any, settings: Any):
+    from tests.helpdesk_factories import HelpdeskUserFactory
+
+    agent = HelpdeskUserFactory()
+    client, _ = password_step(agent.email)
+    assert client.get("/helpdesk/queue/").status_code == 200  # not required: each decides
+    settings.PARTNERHUB_REQUIRE_MFA = True
+    assert client.get("/helpdesk/queue/")["Location"] == INDEX
+    assert client.get(INDEX).status_code == 200
+
+
+def test_a_person_without_a_role_has_no_two_step_pages(people: dict[str, Any], settings: Any):
+    settings.PARTNERHUB_REQUIRE_MFA = True
+    client = Client()
+    client.force_login(people[Role.USER])
+    assert client.get(INDEX).status_code == 403
+    assert client.get(ACTIVATE).status_code == 403
+    # Nothing to protect, so nothing to set up first: their landing page answers as before.
+    assert client.get("/").status_code in {200, 302}
+    assert client.get("/").get("Location", "") != INDEX
+
+
 def test_only_full_administrators_change_the_requirement(people: dict[str, Any]):
     for role in (Role.SALES_FULL_ADMIN, Role.SALES_ADMIN, Role.PARTNER_READONLY_ADMIN):
         client = Client()

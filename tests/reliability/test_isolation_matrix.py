@@ -386,9 +386,12 @@ def test_the_helpdesk_team_sees_no_partner_pages(world):
     for route in page_routes():
         if PUBLIC.match(route) or route.startswith(("helpdesk/", "accounts/")):
             continue
+        if route.startswith(("security/two-step/", "security/confirm/")):
+            continue  # their own two-step sign-in (tests/test_twostep.py)
         url = _url(route, _page_params(route, world))
         status = client.get(url).status_code
         assert status in {403, 404, 405}, (url, status)
+    assert client.get("/security/two-step/").status_code == 200
 
 
 # --- The API ------------------------------------------------------------------------------------
