@@ -285,3 +285,31 @@ def test_the_api_resets_a_persons_second_step(
     done = api_client_for(full_admin).post(url)
     assert done.status_code == 200 and done.json() == {"removed": 2}
     assert not Authenticator.objects.filter(user=sales).exists()
+
+
+def test_the_security_page_and_its_api_keep_a_constant_number_of_queries(
+    full_admin: Any, partner: Any
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(full_admin)
+    api = api_client_for(full_admin)
+
+    def count(call: Any) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert call().status_code == 200
+        return len(ctx.captured_queries)
+
+    # The first call settles what a session caches and records a token's first use of the day.
+    count(lambda: client.get(SECURITY))
+    count(lambda: api.get("/api/v1/security"))
+    few_page, few_api = (
+        count(lambda: client.get(SECURITY)),
+        count(lambda: api.get("/api/v1/security")),
+    )
+    for person in UserFactory.create_batch(30, partner=partner, role=Role.SALES_ADMIN):
+        Authenticator.objects.create(user=person, type=Authenticator.Type.TOTP, data={})
+    assert count(lambda: client.get(SECURITY)) == few_page
+    assert count(lambda: api.get("/api/v1/security")) == few_api
