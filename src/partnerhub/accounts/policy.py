@@ -152,6 +152,14 @@ def may_choose_language(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
 
+def may_use_two_step(user: Any) -> bool:
+    """Who sets up a second step of signing in (twostep): the partner's administrators, the
+    people who sign in to manage customers (the same people as the sessions page), and the
+    operator's Partner Helpdesk team, who read every partner's cases. A person without a role
+    has nothing to protect."""
+    return (is_partner_admin(user) and can(user, Action.VIEW_OWN_ORG)) or is_helpdesk_team(user)
+
+
 def is_helpdesk_team(user: Any) -> bool:
     """An active member of the operator's Partner Helpdesk team (never a partner's person)."""
     return bool(

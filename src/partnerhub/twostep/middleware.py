@@ -12,7 +12,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from partnerhub.twostep.selectors import may_use_two_step, two_step_enabled, two_step_required
+from partnerhub.accounts.policy import may_use_two_step
+from partnerhub.twostep.selectors import two_step_enabled, two_step_required
 
 # Set once this session's person has a second step: later requests ask the database nothing.
 SESSION_DONE = "twostep_done"

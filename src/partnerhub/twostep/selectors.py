@@ -8,17 +8,10 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 
 from partnerhub.accounts.models import User
-from partnerhub.accounts.policy import Action, can, is_helpdesk_team, is_partner_admin
+from partnerhub.accounts.policy import may_use_two_step
 
 # The kinds that are a second step by themselves (recovery codes only stand in for them).
 SIGNING_KINDS = frozenset({"totp", "webauthn"})
-
-
-def may_use_two_step(user: Any) -> bool:
-    """Who sets up a second step: the partner's administrators, the people who sign in to manage
-    customers (the same people as the sessions page), and the operator's Partner Helpdesk team,
-    who read every partner's cases. A person without a role has nothing to protect."""
-    return (is_partner_admin(user) and can(user, Action.VIEW_OWN_ORG)) or is_helpdesk_team(user)
 
 
 def two_step_required(user: Any) -> bool:
