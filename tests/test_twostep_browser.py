@@ -162,3 +162,23 @@ def test_journey_a_security_key_is_added_and_signs_in(
     page.wait_for_url(lambda url: "/security/" not in url and "/accounts/login" not in url)
     page.goto("/customers/")
     expect(page.get_by_test_id("current-user")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_journey_a_full_administrator_resets_a_persons_second_step(
+    page: Any, live_server: Any, transactional_db: Any, partner: Any
+) -> None:
+    from allauth.mfa.models import Authenticator
+    from playwright.sync_api import expect
+
+    admin = UserFactory(partner=partner, role=Role.PARTNER_FULL_ADMIN, name="Fay Full")
+    person = UserFactory(partner=partner, role=Role.SALES_ADMIN, name="Lou Lost")
+    Authenticator.objects.create(user=person, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    sign_in(page, admin)
+    page.goto(f"/accounts/users/{person.pk}/")
+    card = page.get_by_test_id("two-step-card")
+    expect(card.get_by_text("Authenticator app", exact=True)).to_be_visible()
+    page.get_by_test_id("two-step-reset").click()
+    expect(page.get_by_text("Lou Lost's two-step sign-in was reset")).to_be_visible()
+    expect(page.get_by_test_id("two-step-none")).to_be_visible()
+    assert not Authenticator.objects.filter(user=person).exists()

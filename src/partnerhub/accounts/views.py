@@ -31,7 +31,7 @@ from partnerhub.accounts.policy import Action, can, is_partner_admin
 from partnerhub.accounts.services import token_create, token_revoke
 from partnerhub.accounts.signals import password_reset
 from partnerhub.core import clock
-from partnerhub.core.forms import StyledForm, style_fields
+from partnerhub.core.forms import StyledForm, apply_errors, style_fields
 from partnerhub.core.language import speaking_to
 from partnerhub.core.views import partner_view
 from partnerhub.sso.selectors import passwords_barred
@@ -61,34 +61,29 @@ class ThrottledSignInMixin:
             credentials={"username": view.request.POST.get("username", "")},
             request=view.request,
         )
-        # An unbound form: nothing is validated, so no password is checked for a refused attempt.
-        form = view.get_form_class()(
-            view.request, initial={"username": view.request.POST.get("username", "")}
-        )
-        form.full_clean()
-        form.cleaned_data = {}
-        form.add_error(None, refusal.message)
-        response = view.render_to_response(view.get_context_data(form=form, refusal=refusal))
-        response.status_code = 429
+        response = self._unchecked(refusal.message, 429, refusal=refusal)
         response["Retry-After"] = str(refusal.retry_after)
         return response
 
     def refused_password(self) -> HttpResponse:
+        message = _(
+            "Your organization signs you in with single sign-on, not with a password. "
+            "Choose “Sign in with single sign-on”."
+        )
+        return self._unchecked(message, 403, sso_barred=True)
+
+    def _unchecked(self, message: str, status: int, **context: Any) -> HttpResponse:
+        """The sign-in page again with `message`, its form unbound: nothing is validated, so no
+        password is checked."""
         view = cast(auth_views.LoginView, self)
         form = view.get_form_class()(
             view.request, initial={"username": view.request.POST.get("username", "")}
         )
         form.full_clean()
         form.cleaned_data = {}
-        form.add_error(
-            None,
-            _(
-                "Your organization signs you in with single sign-on, not with a password. "
-                "Choose “Sign in with single sign-on”."
-            ),
-        )
-        response = view.render_to_response(view.get_context_data(form=form, sso_barred=True))
-        response.status_code = 403
+        form.add_error(None, message)
+        response = view.render_to_response(view.get_context_data(form=form, **context))
+        response.status_code = status
         return response
 
     def form_invalid(self, form: Any) -> HttpResponse:
@@ -332,9 +327,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 allowed_ips=data["allowed_ips"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            apply_errors(form, exc)
         else:
             form = TokenForm()
     rows = ApiToken.objects.filter(user_id=cast(int, request.user.pk)).order_by("-created_at")

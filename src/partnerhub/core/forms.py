@@ -27,6 +27,13 @@ class StyledForm(forms.Form):
         mark_invalid_fields(self)
 
 
+def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError on the fields it names (unknown fields become form-wide
+    errors)."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
 def mark_invalid_fields(form: forms.BaseForm) -> None:
     """Add Bootstrap's is-invalid to the widgets of fields with errors (after validation)."""
     for name in form.errors:

@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.formats import number_format
@@ -49,9 +50,22 @@ def terminal_language(environ: dict[str, str]) -> str:
 class LocalizedCommand(BaseCommand):
     """A management command whose `help` may be lazy: --help reads in the active language."""
 
+    # The command-line option each service field is typed as ("expires_in" -> "--expires-in").
+    option_of_field: dict[str, str] = {}
+
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         self.help = str(self.help)
         return super().create_parser(prog_name, subcommand, **kwargs)
+
+    def option_errors(self, error: ValidationError) -> CommandError:
+        """A service's refusal, one line per message, each naming the option it is about."""
+        return CommandError(
+            "\n".join(
+                f"{self.option_of_field.get(field, field)}: {message}"
+                for field, messages in error.message_dict.items()
+                for message in messages
+            )
+        )
 
 
 def person_language(person: Any, fallback: str | None = None) -> str:

@@ -65,12 +65,6 @@ class _AttachmentsMixin:
         return files
 
 
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's field errors on the form (unknown fields become form-wide errors)."""
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
 class CaseForm(_AttachmentsMixin, StyledForm):
     """The case form the helpdesk icon opens."""
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from partnerhub.accounts.policy import Action, can, customer_scope
+from partnerhub.core.forms import apply_errors
 from partnerhub.core.paging import paginate
 from partnerhub.core.tables import Column
 from partnerhub.core.views import partner_view, render_page_or_fragment, sort_key_from
@@ -25,7 +26,6 @@ from partnerhub.helpdesk.forms import (
     CaseForm,
     CommentForm,
     StatusForm,
-    apply_errors,
 )
 from partnerhub.helpdesk.models import OPEN_STATUSES, Case, CaseStatus, Severity
 from partnerhub.helpdesk.selectors import (

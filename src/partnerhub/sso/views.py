@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from partnerhub.accounts.policy import Action
+from partnerhub.core.forms import apply_errors
 from partnerhub.core.views import partner_view
 from partnerhub.sso.forms import SignInEmailForm, SingleSignOnForm
 from partnerhub.sso.models import provider_id_of
@@ -82,9 +83,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                     passwords_barred=data["passwords_barred"],
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("Single sign-on was saved."))
                 return redirect("sso:settings")

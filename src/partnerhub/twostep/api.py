@@ -8,10 +8,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from partnerhub.accounts.models import User
 from partnerhub.accounts.people_selectors import person_of_partner
 from partnerhub.accounts.policy import Action, require
-from partnerhub.twostep.selectors import SIGNING_KINDS, people_two_step
+from partnerhub.twostep.selectors import people_without_two_step
 from partnerhub.twostep.services import partner_require_two_step, two_step_reset
 
 router = Router(tags=["two-step sign-in"])
@@ -32,12 +31,10 @@ class ResetOut(Schema):
 
 
 def _security(user: Any) -> dict[str, Any]:
-    people = list(User.objects.filter(partner_id=user.partner_id, is_active=True).only("pk"))
-    kinds = people_two_step(people)
     return {
         "require_two_step": user.partner.require_two_step,
         "required_by_operator": settings.PARTNERHUB_REQUIRE_MFA,
-        "people_without": sum(1 for found in kinds.values() if not SIGNING_KINDS & set(found)),
+        "people_without": people_without_two_step(user.partner_id),
     }
 
 

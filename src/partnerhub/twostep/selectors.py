@@ -33,9 +33,16 @@ def two_step_methods(user: Any) -> list[str]:
 
 def two_step_enabled(user: Any) -> bool:
     """An authenticator app or a security key is set up (recovery codes alone are not a step)."""
-    return Authenticator.objects.filter(
-        user_id=user.pk, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
-    ).exists()
+    return Authenticator.objects.filter(user_id=user.pk, type__in=SIGNING_KINDS).exists()
+
+
+def people_without_two_step(partner_id: int) -> int:
+    """How many active people of the partner have neither an authenticator app nor a security
+    key: one counting query."""
+    with_step = Authenticator.objects.filter(type__in=SIGNING_KINDS).values("user_id")
+    return (
+        User.objects.filter(partner_id=partner_id, is_active=True).exclude(pk__in=with_step).count()
+    )
 
 
 def people_two_step(people: list[User]) -> dict[int, list[str]]:

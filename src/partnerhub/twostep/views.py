@@ -16,7 +16,7 @@ from partnerhub.accounts.models import User
 from partnerhub.accounts.people_selectors import person_of_partner
 from partnerhub.accounts.policy import Action
 from partnerhub.core.views import partner_view
-from partnerhub.twostep.selectors import SIGNING_KINDS, people_two_step
+from partnerhub.twostep.selectors import people_two_step, people_without_two_step
 from partnerhub.twostep.services import partner_require_two_step, two_step_reset
 
 PEOPLE_SHOWN = 500
@@ -49,7 +49,7 @@ def security(request: HttpRequest) -> HttpResponse:
         "partner": user.partner,
         "operator_requires": settings.PARTNERHUB_REQUIRE_MFA,
         "rows": rows,
-        "without": sum(1 for pk in methods if not SIGNING_KINDS & set(methods[pk])),
+        "without": people_without_two_step(user.partner_id),
         "truncated": len(people) == PEOPLE_SHOWN,
     }
     return render(request, "twostep/security.html", context)

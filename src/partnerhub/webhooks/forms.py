@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from partnerhub.core.events import EVENT_TYPES
@@ -38,10 +37,3 @@ class EndpointForm(StyledForm):
         field = self.fields["events"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = event_choices(patterns)
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the fields it names."""
-    for field, messages in error.message_dict.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 from partnerhub.accounts.policy import Action
 from partnerhub.core import clock
 from partnerhub.core.events import EVENT_TYPES
+from partnerhub.core.forms import apply_errors
 from partnerhub.core.paging import paginate
 from partnerhub.core.tables import Column
 from partnerhub.core.views import partner_view, render_page_or_fragment
-from partnerhub.webhooks.forms import EndpointForm, apply_errors
+from partnerhub.webhooks.forms import EndpointForm
 from partnerhub.webhooks.models import DeliveryState, Endpoint
 from partnerhub.webhooks.selectors import (
     delivery_get,

@@ -19,6 +19,7 @@ OPTION_OF_FIELD = {"expires_in": "--expires-in", "allowed_ips": "--allow-ip"}
 
 
 class Command(LocalizedCommand):
+    option_of_field = OPTION_OF_FIELD
     help = cast(
         str,
         gettext_lazy(
@@ -81,11 +82,5 @@ class Command(LocalizedCommand):
                 allowed_ips=options["allow_ip"],
             )
         except ValidationError as exc:
-            raise CommandError(
-                "\n".join(
-                    f"{OPTION_OF_FIELD.get(field, field)}: {message}"
-                    for field, messages in exc.message_dict.items()
-                    for message in messages
-                )
-            ) from None
+            raise self.option_errors(exc) from None
         self.stdout.write(raw)

@@ -25,6 +25,7 @@ OPTION_OF_FIELD = {
 
 
 class Command(LocalizedCommand):
+    option_of_field = OPTION_OF_FIELD
     help = cast(
         str,
         gettext_lazy(
@@ -95,13 +96,7 @@ class Command(LocalizedCommand):
                 passwords_barred=options["bar_passwords"],
             )
         except ValidationError as exc:
-            raise CommandError(
-                "\n".join(
-                    f"{OPTION_OF_FIELD.get(field, field)}: {message}"
-                    for field, messages in exc.message_dict.items()
-                    for message in messages
-                )
-            ) from None
+            raise self.option_errors(exc) from None
         self.stdout.write(
             _("Single sign-on of %(partner)s: people of %(domain)s sign in through %(issuer)s.")
             % {"partner": partner.name, "domain": sso.domain, "issuer": sso.issuer}
